@@ -54,6 +54,12 @@ type Closer interface {
 	Close(ctx context.Context, conn string) error
 }
 
+// Versioned is implemented by plugins that speak wire API versions other
+// than this SDK's APIVersions (for example while migrating between them).
+type Versioned interface {
+	APIVersions() []uint32
+}
+
 // Action is one control action request.
 type Action struct {
 	// Name is the action, one of Declaration.Actions.

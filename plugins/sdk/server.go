@@ -32,9 +32,13 @@ func newServer(p Platform) *server { return &server{impl: p} }
 
 func (s *server) Info(_ context.Context, req *pb.InfoRequest) (*pb.InfoResponse, error) {
 	_, watch := s.impl.(Watcher)
+	versions := APIVersions
+	if v, ok := s.impl.(Versioned); ok {
+		versions = v.APIVersions()
+	}
 	return &pb.InfoResponse{
-		ApiVersion:  Negotiate(req.GetApiVersions(), APIVersions),
-		ApiVersions: APIVersions,
+		ApiVersion:  Negotiate(req.GetApiVersions(), versions),
+		ApiVersions: versions,
 		Declaration: s.impl.Declaration().Proto(watch),
 	}, nil
 }

@@ -1,0 +1,142 @@
+package pluginhost
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/pulsehost/pulse/core/resource"
+	"github.com/pulsehost/pulse/plugins/sdk"
+)
+
+// Sink is where validated records go: the unified store.
+type Sink interface {
+	ApplySnapshot(ctx context.Context, src resource.SourceRef, snap resource.Snapshot, at time.Time) error
+	ApplyDelta(ctx context.Context, src resource.SourceRef, d resource.Delta, at time.Time) error
+	MarkStale(ctx context.Context, src resource.SourceRef, reason string, at time.Time) error
+	// Known reports whether the store holds nativeID for src (for deltas).
+	Known(src resource.SourceRef, nativeID string) bool
+}
+
+// ConnSpec is one configured connection, as the host needs it.
+type ConnSpec struct {
+	Platform     string
+	Name         string
+	Enabled      bool
+	PollInterval time.Duration
+	Timeout      time.Duration
+	// Build decodes the connection block against the plugin's schema.
+	Build func(sdk.Schema) (sdk.Connection, error)
+}
+
+// Options tune the host; zero values take the defaults.
+type Options struct {
+	// Dirs are the plugin search directories (see SearchDirs).
+	Dirs []string
+	// BackoffMin and BackoffMax bound restart backoff (default 1s and 30s).
+	BackoffMin, BackoffMax time.Duration
+	// HungAfter restarts a plugin after this many consecutive poll timeouts
+	// on one connection (default 3).
+	HungAfter int
+}
+
+// Host runs every platform's plugin and polls its connections.
+type Host struct {
+	log  hclog.Logger
+	sink Sink
+	opts Options
+
+	mu          sync.RWMutex
+	supervisors map[string]*supervisor
+	wg          sync.WaitGroup
+	cancel      context.CancelFunc
+}
+
+// New builds a host; call Start to launch plugins.
+func New(log hclog.Logger, sink Sink, opts Options) *Host {
+	if opts.BackoffMin == 0 {
+		opts.BackoffMin = time.Second
+	}
+	if opts.BackoffMax == 0 {
+		opts.BackoffMax = 30 * time.Second
+	}
+	if opts.HungAfter == 0 {
+		opts.HungAfter = 3
+	}
+	return &Host{log: log.Named("pluginhost"), sink: sink, opts: opts, supervisors: map[string]*supervisor{}}
+}
+
+// Start launches one supervised plugin per platform that has at least one
+// enabled connection, and returns at once.
+func (h *Host) Start(ctx context.Context, conns []ConnSpec) {
+	ctx, h.cancel = context.WithCancel(ctx)
+	found := map[string]Found{}
+	for _, f := range Discover(h.opts.Dirs) {
+		found[f.Platform] = f
+	}
+	byPlatform := map[string][]ConnSpec{}
+	for _, c := range conns {
+		byPlatform[c.Platform] = append(byPlatform[c.Platform], c)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for id, cs := range byPlatform {
+		s := newSupervisor(h, id, found[id].Path, cs)
+		h.supervisors[id] = s
+		if !s.anyEnabled() {
+			s.setState(PluginStopped, "no enabled connection")
+			continue
+		}
+		if s.path == "" {
+			s.setState(PluginMissing, fmt.Sprintf("no %s%s binary in %v", BinaryPrefix, id, h.opts.Dirs))
+			h.log.Error("plugin not found", "platform", id, "searched", h.opts.Dirs)
+			continue
+		}
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			s.run(ctx)
+		}()
+	}
+}
+
+// Stop closes every connection, kills every plugin and waits.
+func (h *Host) Stop() {
+	if h.cancel != nil {
+		h.cancel()
+	}
+	h.wg.Wait()
+}
+
+// Connections returns the status of every connection, sorted.
+func (h *Host) Connections() []ConnStatus {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var out []ConnStatus
+	for _, s := range h.supervisors {
+		out = append(out, s.connStatuses()...)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Platform != out[j].Platform {
+			return out[i].Platform < out[j].Platform
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// Plugins returns the status of every supervised plugin, sorted.
+func (h *Host) Plugins() []PluginStatus {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var out []PluginStatus
+	for _, s := range h.supervisors {
+		out = append(out, s.status())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Platform < out[j].Platform })
+	return out
+}
