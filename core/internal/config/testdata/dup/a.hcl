@@ -1,0 +1,3 @@
+connection "proxmox-pve" "lab" {
+  endpoints = ["https://pve1.lab:8006"]
+}

@@ -1,0 +1,5 @@
+# A second file naming the same connection again.
+
+connection "proxmox-pve" "lab" {
+  endpoints = ["https://pve2.lab:8006"]
+}
