@@ -1,0 +1,115 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/pulsehost/pulse/core/platform"
+)
+
+func runPlatforms(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("platforms", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "table", "output format: table or json")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	switch *format {
+	case "json":
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(platformsJSON())
+	case "table":
+		writePlatformTables(stdout)
+	default:
+		fmt.Fprintf(stderr, "pulse platforms: --format %q is not known; use table or json\n", *format)
+		return 2
+	}
+	return 0
+}
+
+// platformsJSON is the JSON form of both matrices. Admitted platforms carry
+// their floor as proposed_floor: it is not a support claim.
+func platformsJSON() map[string]any {
+	type row struct {
+		ID            platform.ID                         `json:"id"`
+		Family        platform.Family                     `json:"family,omitempty"`
+		State         string                              `json:"state"`
+		Mode          platform.Mode                       `json:"primary_mode,omitempty"`
+		Onboarding    platform.Onboarding                 `json:"onboarding_path,omitempty"`
+		Augmentation  string                              `json:"optional_augmentation,omitempty"`
+		Projections   []string                            `json:"canonical_projections,omitempty"`
+		Floor         map[platform.Surface]platform.Class `json:"support_floor,omitempty"`
+		ProposedFloor map[platform.Surface]platform.Class `json:"proposed_floor,omitempty"`
+	}
+	var rows []row
+	for _, p := range platform.All() {
+		r := row{ID: p.ID, Family: p.Family, State: p.SupportState(), Mode: p.Mode, Onboarding: p.Onboarding, Projections: p.Projections}
+		if p.Augmentation != nil {
+			r.Augmentation = p.Augmentation.Description
+		}
+		if p.Floor != nil {
+			if p.Supported() {
+				r.Floor = p.Floor.Classes
+			} else {
+				r.ProposedFloor = p.Floor.Classes
+			}
+		}
+		rows = append(rows, r)
+	}
+	return map[string]any{"platforms": rows}
+}
+
+func writePlatformTables(w io.Writer) {
+	fmt.Fprintln(w, "SUPPORT MATRIX (only supported platforms count as support; admitted ones show their proposed floor)")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	head := []string{"PLATFORM", "STATE"}
+	for _, s := range platform.Surfaces {
+		head = append(head, strings.ToUpper(string(s)))
+	}
+	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	for _, p := range platform.All() {
+		if p.Floor == nil {
+			continue
+		}
+		cells := []string{string(p.ID), p.SupportState()}
+		for _, s := range platform.Surfaces {
+			c := string(p.Floor.Class(s))
+			if s == platform.SurfaceSetup {
+				c = p.Floor.SetupDetail
+			}
+			if !p.Supported() {
+				c += " (proposed)"
+			}
+			cells = append(cells, c)
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+	tw.Flush()
+
+	fmt.Fprintln(w, "\nPROJECTION MATRIX")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PLATFORM\tFAMILY\tSTATE\tPRIMARY MODE\tONBOARDING\tOPTIONAL AUGMENTATION\tCANONICAL PROJECTIONS")
+	for _, p := range platform.All() {
+		if p.Admission == platform.AdmissionPresentationOnly {
+			continue
+		}
+		aug := "none"
+		if p.Augmentation != nil {
+			aug = p.Augmentation.Description
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, p.Family, p.SupportState(), p.Mode, p.Onboarding, aug, strings.Join(p.Projections, ", "))
+	}
+	tw.Flush()
+
+	var pres []string
+	for _, p := range platform.PresentationOnly() {
+		pres = append(pres, string(p.ID))
+	}
+	fmt.Fprintf(w, "\nPresentation-only vocabulary (never support, never a connection): %s\n", strings.Join(pres, ", "))
+	fmt.Fprintln(w, "Runtime variants: podman inside docker; qemu and lxc inside proxmox-pve.")
+}

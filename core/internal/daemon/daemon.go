@@ -1,0 +1,87 @@
+// Package daemon wires the core together: configuration, the unified store,
+// the plugin host and the HTTP API, with an orderly shutdown.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/pulsehost/pulse/core/internal/api"
+	"github.com/pulsehost/pulse/core/internal/config"
+	"github.com/pulsehost/pulse/core/internal/pluginhost"
+	"github.com/pulsehost/pulse/core/internal/store"
+)
+
+// DatabaseFile is the store's file name inside data_dir.
+const DatabaseFile = "pulse.db"
+
+// Specs turns configured connections into the plugin host's specs.
+func Specs(cfg *config.Config) []pluginhost.ConnSpec {
+	var out []pluginhost.ConnSpec
+	for _, c := range cfg.Connections {
+		out = append(out, pluginhost.ConnSpec{
+			Platform: c.Platform, Name: c.Name, Enabled: c.Enabled,
+			PollInterval: c.PollInterval, Timeout: c.Timeout, Build: c.SDK,
+		})
+	}
+	return out
+}
+
+// Logger builds the core's logger from the server block.
+func Logger(s config.Server) hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{
+		Name:       "pulse",
+		Level:      hclog.LevelFromString(s.LogLevel),
+		JSONFormat: s.LogFormat == "json",
+		Output:     os.Stderr,
+	})
+}
+
+// Run serves until ctx ends. ready, when not nil, receives the API's
+// address once it listens.
+func Run(ctx context.Context, cfg *config.Config, log hclog.Logger, version string, ready chan<- string) error {
+	if err := os.MkdirAll(cfg.Server.DataDir, 0o750); err != nil {
+		return fmt.Errorf("data_dir %s: %w", cfg.Server.DataDir, err)
+	}
+	st, err := store.Open(filepath.Join(cfg.Server.DataDir, DatabaseFile), log.Named("store"))
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
+	}
+	host := pluginhost.New(log, NewSink(st), pluginhost.Options{Dirs: pluginhost.SearchDirs(cfg.Server.PluginDir)})
+	host.Start(ctx, Specs(cfg))
+	defer host.Stop()
+
+	srv := &http.Server{Handler: api.New(st, host, log, version).Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("api listening", "url", "http://"+ln.Addr().String()+"/api/v1/", "data_dir", cfg.Server.DataDir)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http server: %w", err)
+		}
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	return nil
+}

@@ -1,0 +1,31 @@
+# The lab: `make run` starts the platform simulators on loopback and the core
+# polling them with this file. Credentials below belong to the local
+# simulators only; real connections take secrets through env() or file().
+
+server {
+  listen    = "127.0.0.1:7655"
+  data_dir  = "../.lab/data" # relative to this file
+  log_level = "info"
+}
+
+# Simulated vCenter (govmomi's simulator), started by `pulse lab`.
+connection "vmware-vsphere" "lab-vcenter" {
+  endpoint      = "https://127.0.0.1:18443/sdk"
+  username      = "pulse@vsphere.local"
+  password      = "pulse-lab"
+  poll_interval = "15s"
+  tls {
+    insecure_skip_verify = true # the simulator's certificate is generated at start
+  }
+}
+
+# Simulated Proxmox VE cluster (fakepve), started by `pulse lab`.
+connection "proxmox-pve" "lab-cluster" {
+  endpoints     = ["https://127.0.0.1:18006"]
+  token_id      = "pulse@pve!monitor"
+  token_secret  = "pulse-lab-secret"
+  poll_interval = "10s"
+  tls {
+    insecure_skip_verify = true # the simulator's certificate is generated at start
+  }
+}
