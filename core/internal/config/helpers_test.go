@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// want is one expected diagnostic: its exact "file:line:col" and phrases
-// its text must hold.
+// want is one expected diagnostic: its exact "file:line:col" (or just
+// "file" for a problem with a whole file) and phrases its text must hold.
 type want struct {
 	pos string
 	has []string
@@ -26,7 +26,11 @@ func checkDiags(t *testing.T, err error, wants []want) {
 	}
 	for i, d := range *ds {
 		w := wants[i]
-		if got := fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column); got != w.pos {
+		got := fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column)
+		if d.Line == 0 {
+			got = d.File // a whole file: no position
+		}
+		if got != w.pos {
 			t.Errorf("diagnostic %d at %s, want %s: %s", i, got, w.pos, d)
 		}
 		if d.Severity != SeverityError {

@@ -207,6 +207,9 @@ func TestParseNoFiles(t *testing.T) {
 	if !asDiags(err, &ds) || len(*ds) != 1 || (*ds)[0].Summary != "no configuration files given" {
 		t.Fatalf("got %v", err)
 	}
+	empty := t.TempDir()
+	_, err = Parse(empty)
+	checkDiags(t, err, []want{{empty, []string{"cannot read configuration file: directory holds no .hcl files"}}})
 	_, err = Parse("testdata/does-not-exist.hcl")
 	if !asDiags(err, &ds) || len(*ds) != 1 || (*ds)[0].String() != "testdata/does-not-exist.hcl: cannot read configuration file: no such file or directory; check the path and its permissions" {
 		t.Fatalf("got %v", err)

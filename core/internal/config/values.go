@@ -2,7 +2,10 @@ package config
 
 import (
 	"fmt"
+	"math"
+	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,6 +57,18 @@ func show(v cty.Value, hidden bool) string {
 	return typeName(v.Type())
 }
 
+// got renders a value in "got ..." phrases: like show, but a hidden value
+// is still named by its type, which reveals nothing.
+func got(v cty.Value, hidden bool) string {
+	if hidden && !v.IsNull() {
+		if v.Type().IsPrimitiveType() {
+			return typeName(v.Type()) + " " + sensitive
+		}
+		return typeName(v.Type())
+	}
+	return show(v, false)
+}
+
 // typeName names a type for operators.
 func typeName(t cty.Type) string {
 	switch {
@@ -79,7 +94,7 @@ func asString(name string, v value, hidden bool) (string, *hcl.Diagnostic) {
 		}
 	}
 	return "", errorAt(v.rng(), name+" must be a string",
-		fmt.Sprintf("got %s; write %s = \"...\"", show(v.val, hidden), name))
+		fmt.Sprintf("got %s; write %s = \"...\"", got(v.val, hidden), name))
 }
 
 // asBool decodes a bool.
@@ -90,21 +105,34 @@ func asBool(name string, v value, hidden bool) (bool, *hcl.Diagnostic) {
 		}
 	}
 	return false, errorAt(v.rng(), name+" must be true or false",
-		fmt.Sprintf("got %s; write %s = true or %s = false, without quotes", show(v.val, hidden), name, name))
+		fmt.Sprintf("got %s; write %s = true or %s = false, without quotes", got(v.val, hidden), name, name))
 }
 
 // asNumber decodes a number into its JSON text.
 func asNumber(name string, v value, hidden bool) (string, *hcl.Diagnostic) {
 	if v.val.Type().IsPrimitiveType() {
 		if n, err := convert.Convert(v.val, cty.Number); err == nil {
-			f := n.AsBigFloat()
-			if !f.IsInf() {
-				return f.Text('g', -1), nil
+			if s, ok := numberText(n.AsBigFloat()); ok {
+				return s, nil
 			}
 		}
 	}
 	return "", errorAt(v.rng(), name+" must be a number",
-		fmt.Sprintf("got %s; write a number without quotes, e.g. %s = 8006", show(v.val, hidden), name))
+		fmt.Sprintf("got %s; write a number without quotes, e.g. %s = 8006", got(v.val, hidden), name))
+}
+
+// numberText renders a number as JSON: integers exactly (within int64),
+// others as the nearest float64, which is what a plugin decodes them into.
+// HCL numbers carry 512 bits, whose shortest decimal form is costly.
+func numberText(f *big.Float) (string, bool) {
+	if i, acc := f.Int64(); acc == big.Exact {
+		return strconv.FormatInt(i, 10), true
+	}
+	x, _ := f.Float64()
+	if math.IsInf(x, 0) {
+		return "", false
+	}
+	return strconv.FormatFloat(x, 'g', -1, 64), true
 }
 
 // asDuration decodes a duration string such as "30s"; it returns the
@@ -112,7 +140,7 @@ func asNumber(name string, v value, hidden bool) (string, *hcl.Diagnostic) {
 func asDuration(name string, v value, hidden bool) (time.Duration, string, *hcl.Diagnostic) {
 	if v.val.Type() != cty.String {
 		return 0, "", errorAt(v.rng(), name+" must be a duration string",
-			fmt.Sprintf("got %s; write a number with a unit in quotes, e.g. %s = \"30s\" or \"5m\"", show(v.val, hidden), name))
+			fmt.Sprintf("got %s; write a number with a unit in quotes, e.g. %s = \"30s\" or \"5m\"", got(v.val, hidden), name))
 	}
 	s := v.val.AsString()
 	d, err := time.ParseDuration(strings.TrimSpace(s))
@@ -145,7 +173,7 @@ func asStringList(name string, v value, hidden bool) ([]string, *hcl.Diagnostic)
 		}
 	}
 	return nil, errorAt(v.rng(), name+" must be a list of strings",
-		fmt.Sprintf("got %s; write %s = [\"...\", \"...\"]", show(v.val, hidden), name))
+		fmt.Sprintf("got %s; write %s = [\"...\", \"...\"]", got(v.val, hidden), name))
 }
 
 // oneOf checks that s is one of the allowed values.
