@@ -65,34 +65,13 @@ func platformsJSON() map[string]any {
 }
 
 func writePlatformTables(w io.Writer) {
-	fmt.Fprintln(w, "SUPPORT MATRIX (only supported platforms count as support; admitted ones show their proposed floor)")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	head := []string{"PLATFORM", "STATE"}
-	for _, s := range platform.Surfaces {
-		head = append(head, strings.ToUpper(string(s)))
-	}
-	fmt.Fprintln(tw, strings.Join(head, "\t"))
-	for _, p := range platform.All() {
-		if p.Floor == nil {
-			continue
-		}
-		cells := []string{string(p.ID), p.SupportState()}
-		for _, s := range platform.Surfaces {
-			c := string(p.Floor.Class(s))
-			if s == platform.SurfaceSetup {
-				c = p.Floor.SetupDetail
-			}
-			if !p.Supported() {
-				c += " (proposed)"
-			}
-			cells = append(cells, c)
-		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t"))
-	}
-	tw.Flush()
+	fmt.Fprintln(w, "SUPPORT MATRIX")
+	floorTable(w, func(p platform.Platform) bool { return p.Supported() })
+	fmt.Fprintln(w, "\nADMITTED, NOT SUPPORTED (proposed floor; not a support claim)")
+	floorTable(w, func(p platform.Platform) bool { return p.Admission == platform.AdmissionAdmitted })
 
 	fmt.Fprintln(w, "\nPROJECTION MATRIX")
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PLATFORM\tFAMILY\tSTATE\tPRIMARY MODE\tONBOARDING\tOPTIONAL AUGMENTATION\tCANONICAL PROJECTIONS")
 	for _, p := range platform.All() {
 		if p.Admission == platform.AdmissionPresentationOnly {
@@ -112,4 +91,29 @@ func writePlatformTables(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nPresentation-only vocabulary (never support, never a connection): %s\n", strings.Join(pres, ", "))
 	fmt.Fprintln(w, "Runtime variants: podman inside docker; qemu and lxc inside proxmox-pve.")
+}
+
+// floorTable prints the support-floor rows of the platforms keep selects.
+func floorTable(w io.Writer, keep func(platform.Platform) bool) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	head := []string{"PLATFORM"}
+	for _, s := range platform.Surfaces {
+		head = append(head, strings.ToUpper(string(s)))
+	}
+	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	for _, p := range platform.All() {
+		if p.Floor == nil || !keep(p) {
+			continue
+		}
+		cells := []string{string(p.ID)}
+		for _, s := range platform.Surfaces {
+			c := string(p.Floor.Class(s))
+			if s == platform.SurfaceSetup {
+				c = p.Floor.SetupDetail
+			}
+			cells = append(cells, c)
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+	tw.Flush()
 }
