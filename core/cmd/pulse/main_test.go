@@ -165,8 +165,8 @@ func TestPollCommand(t *testing.T) {
 	var doc struct {
 		Resources []struct {
 			ID, Type, Platform, Connection, Name, Status string
-			Identity                                    []map[string]string
-			Relationships                               []any
+			Identity                                     []map[string]string
+			Relationships                                []any
 		}
 		Alerts, RecoveryPoints, Metrics, Rejected []map[string]any
 		Check                                     map[string]any
