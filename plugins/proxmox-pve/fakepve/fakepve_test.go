@@ -113,8 +113,12 @@ func TestEveryResponseMatchesTheSchema(t *testing.T) {
 	clusters := map[string]*fakepve.Cluster{
 		"healthy-ceph": fakepve.Generate(fakepve.Spec{Nodes: 3, Guests: 40, Ceph: true}),
 		"no-ceph":      fakepve.Generate(fakepve.Spec{Nodes: 2, Guests: 12}),
-		"standalone":   func() *fakepve.Cluster { c := fakepve.Generate(fakepve.Spec{Nodes: 1, Guests: 5}); c.Name = ""; return c }(),
-		"unhealthy":    unhealthy(),
+		"standalone": func() *fakepve.Cluster {
+			c := fakepve.Generate(fakepve.Spec{Nodes: 1, Guests: 5})
+			c.Name = ""
+			return c
+		}(),
+		"unhealthy": unhealthy(),
 	}
 	for name, c := range clusters {
 		t.Run(name, func(t *testing.T) {

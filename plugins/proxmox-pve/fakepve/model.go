@@ -11,9 +11,9 @@ type Cluster struct {
 	Name string
 	// Version is the pve-manager version, e.g. "9.0.3"; Release is "9.0".
 	Version, Release string
-	Nodes    []*Node
-	Guests   []*Guest
-	Storages []*Storage
+	Nodes            []*Node
+	Guests           []*Guest
+	Storages         []*Storage
 	// Ceph is nil when the cluster has no Ceph.
 	Ceph  *Ceph
 	Tasks []*Task
@@ -116,20 +116,20 @@ type Ceph struct {
 	// Health is HEALTH_OK, HEALTH_WARN or HEALTH_ERR.
 	Health string
 	// Checks maps a Ceph health check name to its summary message.
-	Checks                     map[string]string
-	OSDs, UpOSDs, InOSDs       int
-	BytesTotal, BytesUsed      int64
-	Pools                      []CephPool
+	Checks                map[string]string
+	OSDs, UpOSDs, InOSDs  int
+	BytesTotal, BytesUsed int64
+	Pools                 []CephPool
 }
 
 // CephPool is one Ceph pool.
 type CephPool struct {
-	ID               int
-	Name             string
-	Size, MinSize    int
-	PGs              int
-	BytesUsed        int64
-	PercentUsed      float64
+	ID            int
+	Name          string
+	Size, MinSize int
+	PGs           int
+	BytesUsed     int64
+	PercentUsed   float64
 }
 
 // Task is one entry of the cluster task log.

@@ -1,0 +1,79 @@
+// Command pulse-sim-proxmox-pve serves a fake Proxmox VE cluster over HTTPS
+// for the lab: a self-signed certificate made at start, the lab token and
+// login, guests whose CPU and memory move a little with every request. It
+// prints the credentials and the certificate fingerprint, then exactly one
+// line "READY https://<addr>" on stdout, and runs until SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/pulsehost/pulse/plugins/proxmox-pve/fakepve"
+	"github.com/pulsehost/pulse/plugins/sdk"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "pulse-sim-proxmox-pve:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	listen := flag.String("listen", "127.0.0.1:18006", "address to serve on")
+	nodes := flag.Int("nodes", 3, "cluster members")
+	guests := flag.Int("guests", 30, "qemu and lxc guests (a quarter are lxc)")
+	ceph := flag.Bool("ceph", true, "give the cluster Ceph")
+	name := flag.String("cluster", "lab", "cluster name")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	c := fakepve.Generate(fakepve.Spec{Name: *name, Nodes: *nodes, Guests: *guests, Ceph: *ceph, Epoch: time.Now().UTC().Truncate(time.Hour)})
+	f := fakepve.New(c, fakepve.Options{Lively: true})
+	cert, err := f.Certificate()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           f.Handler(),
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ServeTLS(ln, "", "") }()
+
+	fp := sha256.Sum256(cert.Certificate[0])
+	fmt.Printf("cluster %q: %d nodes, %d guests, ceph %v\n", *name, *nodes, *guests, *ceph)
+	fmt.Printf("api token: token_id = %q, token_secret = %q\n", fakepve.DefaultTokenID, fakepve.DefaultTokenSecret)
+	fmt.Printf("login: username = %q, password = %q\n", fakepve.DefaultUsername, fakepve.DefaultPassword)
+	fmt.Printf("tls fingerprint (sha256): %s\n", sdk.FormatFingerprint(fp[:]))
+	fmt.Printf("READY https://%s\n", ln.Addr())
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}

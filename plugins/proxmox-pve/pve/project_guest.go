@@ -1,0 +1,99 @@
+package pve
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/pulsehost/pulse/core/resource"
+	"github.com/pulsehost/pulse/plugins/sdk"
+)
+
+// guestAttrs are the attributes of a vm or system-container.
+type guestAttrs struct {
+	VMID        int     `json:"vmid"`
+	Node        string  `json:"node"`
+	PVEStatus   string  `json:"pve_status"`
+	CPUs        float64 `json:"cpus"`
+	CPU         float64 `json:"cpu_usage"`
+	MemoryUsed  int64   `json:"memory_used_bytes"`
+	MemoryTotal int64   `json:"memory_total_bytes"`
+	DiskUsed    int64   `json:"disk_used_bytes"`
+	DiskTotal   int64   `json:"disk_total_bytes"`
+	NetIn       int64   `json:"net_in_bytes"`
+	NetOut      int64   `json:"net_out_bytes"`
+	DiskRead    int64   `json:"disk_read_bytes"`
+	DiskWrite   int64   `json:"disk_write_bytes"`
+	Uptime      int64   `json:"uptime_seconds"`
+	Template    bool    `json:"template"`
+	Pool        string  `json:"pool,omitempty"`
+	HAState     string  `json:"ha_state,omitempty"`
+	Lock        string  `json:"lock,omitempty"`
+}
+
+// guestID is a guest's native id: its vmid, unique in the cluster and kept
+// across live migration, so the canonical id survives a move between nodes.
+func guestID(vmid int) string { return strconv.Itoa(vmid) }
+
+// projectGuests emits qemu guests as vm and lxc guests as system-container
+// (runtime qemu or lxc), each running on its node.
+func projectGuests(e *emitter, v *view) {
+	for i := range v.guests {
+		g := &v.guests[i]
+		typ := resource.TypeVM
+		if g.Type == "lxc" {
+			typ = resource.TypeSystemContainer
+		}
+		id := guestID(g.VMID)
+		node := v.members[g.Node]
+		status := guestStatus(g.Status)
+		if node == nil || !node.online {
+			status = resource.StatusUnknown // its node cannot tell
+		}
+		a := guestAttrs{VMID: g.VMID, Node: g.Node, PVEStatus: g.Status, CPUs: g.MaxCPU, CPU: g.CPU,
+			MemoryUsed: int64(g.Mem), MemoryTotal: int64(g.MaxMem), DiskUsed: int64(g.Disk), DiskTotal: int64(g.MaxDisk),
+			NetIn: int64(g.NetIn), NetOut: int64(g.NetOut), DiskRead: int64(g.DiskRead), DiskWrite: int64(g.DiskWrite),
+			Uptime: int64(g.Uptime), Template: bool(g.Template), Pool: g.Pool, HAState: g.HAState, Lock: g.Lock}
+		top := topology(v, g.Node)
+		if g.Pool != "" {
+			top["pool"] = g.Pool
+		}
+		name := g.Name
+		if name == "" {
+			name = g.Type + "/" + id
+		}
+		e.resource(sdk.Resource{Type: typ, NativeID: id, Name: name, Status: status, Topology: top,
+			Tags: splitTags(g.Tags), Runtime: g.Type}, a)
+		e.rel(id, resource.RelRunsOn, nodeID(g.Node))
+		if status == resource.StatusRunning {
+			e.metric(id, "cpu_usage", g.CPU, "ratio")
+			e.metric(id, "memory_used_bytes", g.Mem, "bytes")
+			e.metric(id, "disk_used_bytes", g.Disk, "bytes")
+			e.metric(id, "net_in_bytes", g.NetIn, "bytes")
+			e.metric(id, "net_out_bytes", g.NetOut, "bytes")
+			e.metric(id, "disk_read_bytes", g.DiskRead, "bytes")
+			e.metric(id, "disk_write_bytes", g.DiskWrite, "bytes")
+		}
+	}
+}
+
+func guestStatus(s string) resource.Status {
+	switch s {
+	case "running":
+		return resource.StatusRunning
+	case "stopped", "prelaunch":
+		return resource.StatusStopped
+	case "paused":
+		return resource.StatusPaused
+	case "suspended":
+		return resource.StatusSuspended
+	}
+	return resource.StatusUnknown
+}
+
+// splitTags splits PVE's tag list (";" separated; "," and " " accepted).
+func splitTags(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == ' ' })
+}

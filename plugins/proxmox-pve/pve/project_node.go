@@ -1,0 +1,66 @@
+package pve
+
+import (
+	"github.com/pulsehost/pulse/core/resource"
+	"github.com/pulsehost/pulse/plugins/sdk"
+)
+
+// nodeAttrs are the attributes of a node's agent resource.
+type nodeAttrs struct {
+	PlatformType string   `json:"platformType"`
+	Cluster      string   `json:"cluster,omitempty"`
+	Node         string   `json:"node"`
+	Online       bool     `json:"online"`
+	IP           string   `json:"ip,omitempty"`
+	CorosyncID   int      `json:"corosync_node_id,omitempty"`
+	CPU          *float64 `json:"cpu_usage,omitempty"`
+	CPUs         int      `json:"cpus,omitempty"`
+	CPUModel     string   `json:"cpu_model,omitempty"`
+	MemoryUsed   int64    `json:"memory_used_bytes,omitempty"`
+	MemoryTotal  int64    `json:"memory_total_bytes,omitempty"`
+	Uptime       int64    `json:"uptime_seconds,omitempty"`
+	PVEVersion   string   `json:"pve_version,omitempty"`
+	Kernel       string   `json:"kernel,omitempty"`
+	BootMode     string   `json:"boot_mode,omitempty"`
+	Subscription string   `json:"subscription_level,omitempty"`
+}
+
+// projectNodes emits each node as an agent resource with platformType
+// proxmox-pve. Its identity is cluster-node "<cluster>/<node>" (strong; a
+// pulse-agent on the node reports the same value, and the two merge into
+// one hybrid resource) and hostname (weak, never merges alone). A
+// standalone node has no cluster name, so it carries the hostname only.
+func projectNodes(e *emitter, v *view) {
+	for _, n := range v.nodes {
+		id := nodeID(n.name)
+		a := nodeAttrs{PlatformType: "proxmox-pve", Cluster: v.cluster, Node: n.name, Online: n.online,
+			IP: n.ip, CorosyncID: n.nodeID, Subscription: n.level}
+		status := resource.StatusOffline
+		if n.online {
+			status = resource.StatusOnline
+		} else if n.res != nil && n.res.Status == "unknown" {
+			status = resource.StatusUnknown
+		}
+		if r := n.res; r != nil && n.online {
+			cpu := r.CPU
+			a.CPU, a.CPUs = &cpu, int(r.MaxCPU)
+			a.MemoryUsed, a.MemoryTotal, a.Uptime = int64(r.Mem), int64(r.MaxMem), int64(r.Uptime)
+			if a.Subscription == "" {
+				a.Subscription = r.Level
+			}
+			e.metric(id, "cpu_usage", r.CPU, "ratio")
+			e.metric(id, "memory_used_bytes", r.Mem, "bytes")
+			e.metric(id, "memory_total_bytes", r.MaxMem, "bytes")
+			e.metric(id, "uptime_seconds", r.Uptime, "seconds")
+		}
+		if info, ok := v.slow.nodeInfo[n.name]; ok {
+			a.PVEVersion, a.CPUModel, a.Kernel, a.BootMode = info.version(), info.CPUInfo.Model, info.Kernel.Release, info.BootInfo.Mode
+		}
+		ident := []resource.IdentityKey{{Kind: resource.KeyHostname, Value: n.name}}
+		if v.cluster != "" {
+			ident = append([]resource.IdentityKey{{Kind: resource.KeyClusterNode, Value: v.cluster + "/" + n.name}}, ident...)
+		}
+		e.resource(sdk.Resource{Type: resource.TypeAgent, NativeID: id, Name: n.name, Status: status,
+			Identity: ident, Topology: topology(v, n.name)}, a)
+	}
+}
