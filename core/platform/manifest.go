@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 )
 
-//go:generate go run ./internal/genmanifest ../../PLATFORM_SUPPORT_MANIFEST.json
+//go:generate go run ./internal/genmanifest ../../PLATFORM_SUPPORT_MANIFEST.json ../../README.md
 
 // ManifestEntry is one platform id in the machine-readable manifest.
 type ManifestEntry struct {

@@ -213,3 +213,17 @@ func TestManifestIsFresh(t *testing.T) {
 		t.Fatal("PLATFORM_SUPPORT_MANIFEST.json is stale: run `go generate ./core/platform` and commit it")
 	}
 }
+
+func TestReadmeMatrixIsFresh(t *testing.T) {
+	doc, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, ok := SpliceMatrix(string(doc))
+	if !ok {
+		t.Fatal("README.md lacks the generated support matrix markers")
+	}
+	if want != string(doc) {
+		t.Fatal("README.md's support matrix is stale: run `go generate ./core/platform` and commit it")
+	}
+}

@@ -190,7 +190,7 @@ func (b *batcher) Resource(r Resource) error {
 		return err
 	}
 	b.cur.Resources = append(b.cur.Resources, p)
-	return b.add(proto.Size(p))
+	return b.add(resourceSize(p))
 }
 
 func (b *batcher) Relationship(r Relationship) error {
@@ -264,4 +264,20 @@ func millis(t time.Time) int64 {
 		return 0
 	}
 	return t.UnixMilli()
+}
+
+// resourceSize estimates a resource's encoded size cheaply (proto.Size walks
+// the whole message); it errs high so batches stay under MaxBatchBytes.
+func resourceSize(p *pb.Resource) int {
+	n := 32 + len(p.Type) + len(p.NativeId) + len(p.Name) + len(p.Status) + len(p.Attributes) + len(p.Runtime)
+	for _, k := range p.Identity {
+		n += 8 + len(k.Kind) + len(k.Value)
+	}
+	for k, v := range p.Topology {
+		n += 8 + len(k) + len(v)
+	}
+	for _, t := range p.Tags {
+		n += 4 + len(t)
+	}
+	return n
 }
