@@ -3,12 +3,9 @@ package config
 import (
 	"fmt"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-
-	"github.com/pulsehost/pulse/core/platform"
 )
 
 // Connection defaults and limits.
@@ -41,7 +38,8 @@ type Connection struct {
 	// Range is the block's header, `connection "platform" "name"`.
 	Range hcl.Range
 
-	// body is what remains of the block for the plugin.
+	// body is what remains of the block for the plugin; Parse evaluated
+	// its attributes into attrs, so env() and file() are read once.
 	body hcl.Body
 	// ctx evaluated the block (functions relative to its file).
 	ctx *hcl.EvalContext
@@ -107,122 +105,4 @@ func (p *parser) decodeConnection(b *hcl.Block, dir string, ctx *hcl.EvalContext
 		c.attrs[a.Name] = v
 	}
 	p.cfg.Connections = append(p.cfg.Connections, c)
-}
-
-// checkLabels validates the platform id and the name, and refuses a name
-// already used for the same platform.
-func (p *parser) checkLabels(c *Connection, b *hcl.Block) {
-	if err := platform.ValidateConnectionPlatform(c.Platform); err != nil {
-		summary, detail, _ := strings.Cut(err.Error(), "; ")
-		if n := platform.Normalize(c.Platform); string(n) != c.Platform && platform.ValidateConnectionPlatform(string(n)) == nil {
-			detail = fmt.Sprintf("did you mean %q? %s", n, detail)
-		}
-		p.diags = append(p.diags, errorAt(b.LabelRanges[0], summary, detail))
-	}
-	if !nameRE.MatchString(c.Name) {
-		p.diags = append(p.diags, errorAt(b.LabelRanges[1], fmt.Sprintf("connection name %q is not valid", c.Name),
-			"use 1 to 63 characters: lower-case letters, digits, \".\", \"_\" or \"-\", starting with a letter or digit"+nameHint(c.Name)))
-	}
-	key := [2]string{c.Platform, c.Name}
-	if first, dup := p.names[key]; dup {
-		p.diags = append(p.diags, errorAt(b.LabelRanges[1], fmt.Sprintf("connection %q %q is defined twice", c.Platform, c.Name),
-			fmt.Sprintf("the first is at %s; names are unique per platform: rename one", at(first))))
-		return
-	}
-	p.names[key] = b.LabelRanges[1]
-}
-
-// nameHint suggests a valid name close to an invalid one.
-func nameHint(name string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
-			b.WriteRune(r)
-		default:
-			b.WriteRune('-')
-		}
-	}
-	s := strings.TrimLeft(b.String(), "._-")
-	if len(s) > 63 {
-		s = s[:63]
-	}
-	if !nameRE.MatchString(s) {
-		return ""
-	}
-	return fmt.Sprintf(", e.g. %q", s)
-}
-
-// decodeCommon decodes enabled, poll_interval and timeout.
-func (p *parser) decodeCommon(c *Connection, attrs hcl.Attributes) {
-	vals := map[string]value{}
-	for _, a := range inOrder(attrs) {
-		v, diags := evaluate(a, c.ctx)
-		p.diags = append(p.diags, diags...)
-		if v.usable() {
-			vals[a.Name] = v
-			c.secretCommon[a.Name] = v.secret
-		}
-	}
-	if v, ok := vals["enabled"]; ok {
-		b, d := asBool("enabled", v, v.secret)
-		p.add(d)
-		c.Enabled = b
-	}
-	pollOK, timeoutOK := true, true
-	if v, ok := vals["poll_interval"]; ok {
-		d, _, diag := asDuration("poll_interval", v, v.secret)
-		switch {
-		case diag != nil:
-			p.add(diag)
-			pollOK = false
-		case d < MinPollInterval:
-			p.add(errorAt(v.rng(), fmt.Sprintf("poll_interval %s is shorter than the minimum of 1s", show(v.val, v.secret)),
-				`poll at most once a second: write "1s" or more, e.g. "30s"`))
-			pollOK = false
-		default:
-			c.PollInterval = d
-		}
-	}
-	if v, ok := vals["timeout"]; ok {
-		d, _, diag := asDuration("timeout", v, v.secret)
-		switch {
-		case diag != nil:
-			p.add(diag)
-			timeoutOK = false
-		case d <= 0:
-			p.add(errorAt(v.rng(), fmt.Sprintf("timeout %s must be more than zero", show(v.val, v.secret)),
-				`write e.g. "10s"; it may not exceed poll_interval`))
-			timeoutOK = false
-		default:
-			c.Timeout = d
-		}
-	}
-	if !pollOK || !timeoutOK || c.Timeout <= c.PollInterval {
-		return
-	}
-	if v, ok := vals["timeout"]; ok {
-		p.add(errorAt(v.rng(), fmt.Sprintf("timeout %s is longer than poll_interval %s", show(v.val, v.secret), durText(vals, "poll_interval", c.PollInterval)),
-			"a call must end before the next poll starts: lower timeout or raise poll_interval"))
-		return
-	}
-	v := vals["poll_interval"]
-	p.add(errorAt(v.rng(), fmt.Sprintf("poll_interval %s is shorter than the default timeout %q", show(v.val, v.secret), DefaultTimeout),
-		fmt.Sprintf("set timeout to at most %s, or raise poll_interval", durText(vals, "poll_interval", c.PollInterval))))
-}
-
-// durText renders a duration attribute as written, hidden when secret, or
-// the default d when it is not set.
-func durText(vals map[string]value, name string, d time.Duration) string {
-	if v, ok := vals[name]; ok {
-		return show(v.val, v.secret)
-	}
-	return fmt.Sprintf("%q", d)
-}
-
-// add appends a diagnostic when there is one.
-func (p *parser) add(d *hcl.Diagnostic) {
-	if d != nil {
-		p.diags = append(p.diags, d)
-	}
 }

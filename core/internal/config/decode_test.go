@@ -193,3 +193,38 @@ func TestRedacted(t *testing.T) {
 		t.Errorf("redacted\n%#v\nwant\n%#v", got, want)
 	}
 }
+
+// TestValidate checks that Validate gathers every connection's problems in
+// file order and skips platforms without a schema.
+func TestValidate(t *testing.T) {
+	cfg, err := ParseBytes("t.hcl", []byte(`connection "proxmox-pve" "a" {
+  extra = 1
+}
+connection "truenas" "nas" {
+  anything = "goes: no schema given"
+}
+connection "proxmox-pve" "b" {
+  endpoints = ["e"]
+  token_id = "i"
+  token_secret = "s"
+}
+connection "proxmox-pve" "c" {
+  endpoints = "e"
+  token_id = "i"
+  token_secret = "s"
+}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = cfg.Validate(map[string]sdk.Schema{"proxmox-pve": testSchema})
+	checkDiags(t, err, []want{
+		{"t.hcl:1:1", []string{`required attribute "endpoints"`}},
+		{"t.hcl:1:1", []string{"sets no auth alternative"}},
+		{"t.hcl:2:3", []string{`unknown attribute "extra"`}},
+		{"t.hcl:13:15", []string{"endpoints must be a list of strings"}},
+	})
+	if err := cfg.Validate(nil); err != nil {
+		t.Errorf("validate without schemas: %v", err)
+	}
+}

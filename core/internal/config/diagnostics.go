@@ -95,17 +95,23 @@ func toDiagnostics(in hcl.Diagnostics, files []string, secrets *secretSet, extra
 		o.Detail = secrets.scrub(o.Detail, extra...)
 		out = append(out, o)
 	}
+	return sortDiagnostics(out, files)
+}
+
+// sortDiagnostics sorts by file (in the order of files, unknown files
+// last), line and column, keeping the order of diagnostics at one place.
+func sortDiagnostics(ds Diagnostics, files []string) Diagnostics {
 	order := func(f string) int {
 		if i := slices.Index(files, f); i >= 0 {
 			return i
 		}
 		return len(files)
 	}
-	slices.SortStableFunc(out, func(a, b Diagnostic) int {
+	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
 		return cmp.Or(cmp.Compare(order(a.File), order(b.File)),
 			cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
-	return out
+	return ds
 }
 
 // at renders a range's start as "file:line:col" for use inside a message.
