@@ -76,6 +76,8 @@ connection "proxmox-pve" "lab" {}
 			}},
 		{"fingerprint with insecure_skip_verify", "connection \"proxmox-pve\" \"a\" {\n  tls {\n    fingerprint          = \"" + fp + "\"\n    insecure_skip_verify = true\n  }\n}\n",
 			[]want{{"t.hcl:4:28", []string{"insecure_skip_verify = true conflicts with fingerprint"}}}},
+		{"empty ca_file", "connection \"proxmox-pve\" \"a\" {\n  tls { ca_file = \"\" }\n}\n",
+			[]want{{"t.hcl:2:19", []string{"tls ca_file is empty"}}}},
 		{"bad fingerprint", "connection \"proxmox-pve\" \"a\" {\n  tls { fingerprint = \"zz:11\" }\n}\n",
 			[]want{{"t.hcl:2:23", []string{`tls fingerprint "zz:11" is not a SHA-256 fingerprint`, "64 hex digits, colons optional"}}}},
 		{"two server blocks", "server {}\nserver {\n}\n",

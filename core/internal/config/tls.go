@@ -51,7 +51,11 @@ func (p *parser) decodeTLS(c *Connection, blocks hcl.Blocks, dir string) {
 	t := &c.TLS
 	if v, ok := vals["ca_file"]; ok {
 		s, d := asString("ca_file", v, v.secret)
-		if d == nil {
+		switch {
+		case d != nil:
+		case s == "":
+			d = errorAt(v.rng(), "tls ca_file is empty", `name a PEM file, e.g. ca_file = "lab-ca.pem", or remove the attribute`)
+		default:
 			t.CAFile = resolve(dir, s)
 			t.CAPEM, d = readCA(t.CAFile, v)
 		}
