@@ -130,3 +130,18 @@ func SchemaFromProto(p *pb.ConfigSchemaResponse) Schema {
 	}
 	return s
 }
+
+// Floor builds a Surfaces map from eight classifications in the seed's column
+// order: setup, visibility, workloads, storage, recovery, alerts, assistant
+// read, assistant control. It panics on a count other than eight, which is a
+// programming error in a package-level declaration.
+func Floor(classes ...platform.Class) map[platform.Surface]platform.Class {
+	if len(classes) != len(platform.Surfaces) {
+		panic("sdk.Floor needs exactly eight classifications")
+	}
+	m := make(map[platform.Surface]platform.Class, len(classes))
+	for i, s := range platform.Surfaces {
+		m[s] = classes[i]
+	}
+	return m
+}

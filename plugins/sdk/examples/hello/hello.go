@@ -17,17 +17,15 @@ import (
 	"github.com/pulsehost/pulse/plugins/sdk"
 )
 
+const sup, na = platform.ClassSupported, platform.ClassNotApplicable
+
 // Declaration is fixed: it claims no more than the governed model admits.
 var Declaration = sdk.Declaration{
 	Platform: "proxmox-pmg", Family: "Proxmox", Mode: platform.ModeAPIBacked,
 	Onboarding: platform.OnboardPlatformConnections, Version: "0.1.0",
 	Projections: []resource.Type{resource.TypePMG},
-	Surfaces: map[platform.Surface]platform.Class{
-		platform.SurfaceSetup: platform.ClassSupported, platform.SurfaceVisibility: platform.ClassSupported,
-		platform.SurfaceWorkloads: platform.ClassNotApplicable, platform.SurfaceStorage: platform.ClassNotApplicable,
-		platform.SurfaceRecovery: platform.ClassNotApplicable, platform.SurfaceAlerts: platform.ClassUnsupported,
-		platform.SurfaceAssistantRead: platform.ClassSupported, platform.SurfaceAssistantControl: platform.ClassReadOnly,
-	},
+	// setup, visibility, workloads, storage, recovery, alerts, assistant read, control
+	Surfaces: sdk.Floor(sup, sup, na, na, na, platform.ClassUnsupported, sup, platform.ClassReadOnly),
 }
 
 // Schema is the body of `connection "proxmox-pmg" "name" { endpoint = "..." }`.
