@@ -1,0 +1,274 @@
+package vsphere
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/vmware/govmomi/view"
+	"github.com/vmware/govmomi/vim25/methods"
+	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+// Property paths retrieved per type. Only what the projection reads is
+// asked for: the PropertyCollector then serialises little more than needed.
+var (
+	vmProps = []string{
+		"name", "parent", "resourcePool", "datastore", "snapshot",
+		"runtime.host", "runtime.powerState", "runtime.connectionState", "runtime.bootTime",
+		"config.uuid", "config.instanceUuid", "config.guestFullName", "config.template",
+		"config.hardware.numCPU", "config.hardware.memoryMB", "config.version",
+		"guest.hostName", "guest.ipAddress", "guest.net", "guest.guestFullName",
+		"guest.toolsRunningStatus", "guest.toolsVersionStatus2",
+		"summary.quickStats", "summary.storage",
+		"triggeredAlarmState", "overallStatus",
+	}
+	hostProps = []string{
+		"name", "parent", "datastore",
+		"summary.hardware", "summary.quickStats", "summary.config.product",
+		"runtime.connectionState", "runtime.powerState", "runtime.inMaintenanceMode", "runtime.bootTime",
+		"config.network.dnsConfig",
+		"triggeredAlarmState", "overallStatus",
+	}
+	dsProps = []string{
+		"name", "parent", "summary", "host", "vm",
+		"triggeredAlarmState", "overallStatus",
+	}
+	nodeProps = []string{"name", "parent"}
+
+	// nodeTypes are the inventory containers kept as topology only.
+	nodeTypes = []string{"Folder", "Datacenter", "ComputeResource", "ResourcePool"}
+	// viewTypes are the container view's types (subtypes are included:
+	// ClusterComputeResource, VirtualApp, StoragePod).
+	viewTypes = append(slices.Clone(nodeTypes), "HostSystem", "VirtualMachine", "Datastore")
+)
+
+// node is an inventory container: folder, datacenter, cluster, compute
+// resource, resource pool or vApp.
+type node struct {
+	typ    string
+	name   string
+	parent types.ManagedObjectReference
+}
+
+// inventory is one consistent read of the vCenter inventory.
+type inventory struct {
+	nodes      map[types.ManagedObjectReference]node
+	hosts      map[types.ManagedObjectReference]*mo.HostSystem
+	vms        map[types.ManagedObjectReference]*mo.VirtualMachine
+	datastores map[types.ManagedObjectReference]*mo.Datastore
+	// events and tasks are the latest pages of the history collectors.
+	events []types.BaseEvent
+	tasks  []types.TaskInfo
+	// denied lists privileges whose absence hid properties (missingSet).
+	denied []string
+}
+
+func newInventory() *inventory {
+	return &inventory{
+		nodes:      map[types.ManagedObjectReference]node{},
+		hosts:      map[types.ManagedObjectReference]*mo.HostSystem{},
+		vms:        map[types.ManagedObjectReference]*mo.VirtualMachine{},
+		datastores: map[types.ManagedObjectReference]*mo.Datastore{},
+	}
+}
+
+// propSet is the PropertySpec list of the full inventory read.
+func propSet() []types.PropertySpec {
+	ps := []types.PropertySpec{
+		{Type: "VirtualMachine", PathSet: vmProps},
+		{Type: "HostSystem", PathSet: hostProps},
+		{Type: "Datastore", PathSet: dsProps},
+	}
+	for _, t := range nodeTypes {
+		ps = append(ps, types.PropertySpec{Type: t, PathSet: nodeProps})
+	}
+	return ps
+}
+
+// viewSpecs returns the object specs that reach the whole (filtered)
+// inventory through the session's container views, creating them once.
+func (cn *conn) viewSpecs(ctx context.Context, st *state) ([]types.ObjectSpec, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.views == nil {
+		roots := []types.ManagedObjectReference{st.c.ServiceContent.RootFolder}
+		if len(cn.cfg.Datacenters) > 0 {
+			dcs, err := cn.findDatacenters(ctx, st)
+			if err != nil {
+				return nil, err
+			}
+			roots, st.dcs = dcs, dcs
+		}
+		m := view.NewManager(st.c)
+		for _, root := range roots {
+			v, err := m.CreateContainerView(ctx, root, viewTypes, true)
+			if err != nil {
+				return nil, fmt.Errorf("create container view: %w", err)
+			}
+			st.views = append(st.views, v.Reference())
+		}
+	}
+	var specs []types.ObjectSpec
+	for _, v := range st.views {
+		specs = append(specs, types.ObjectSpec{
+			Obj: v, Skip: types.NewBool(true),
+			SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "ContainerView", Path: "view"}},
+		})
+	}
+	// A datacenter view holds the datacenter's children, not itself.
+	for _, dc := range st.dcs {
+		specs = append(specs, types.ObjectSpec{Obj: dc})
+	}
+	return specs, nil
+}
+
+// findDatacenters resolves the datacenters filter to references.
+func (cn *conn) findDatacenters(ctx context.Context, st *state) ([]types.ManagedObjectReference, error) {
+	v, err := view.NewManager(st.c).CreateContainerView(ctx, st.c.ServiceContent.RootFolder, []string{"Datacenter"}, true)
+	if err != nil {
+		return nil, fmt.Errorf("find datacenters: %w", err)
+	}
+	defer func() { _ = v.Destroy(ctx) }()
+	var dcs []mo.Datacenter
+	if err := v.Retrieve(ctx, []string{"Datacenter"}, []string{"name"}, &dcs); err != nil {
+		return nil, fmt.Errorf("find datacenters: %w", err)
+	}
+	var out []types.ManagedObjectReference
+	var missing []string
+	for _, want := range cn.cfg.Datacenters {
+		found := false
+		for _, dc := range dcs {
+			if dc.Name == want {
+				out = append(out, dc.Self)
+				found = true
+			}
+		}
+		if !found {
+			missing = append(missing, want)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("find datacenters: %q not found in vCenter", missing)
+	}
+	return out, nil
+}
+
+// retrieve reads the whole inventory (plus the event and task history
+// pages) in one RetrievePropertiesEx, following continuation tokens.
+func (cn *conn) retrieve(ctx context.Context, st *state) (*inventory, error) {
+	objs, err := cn.viewSpecs(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	specs := []types.PropertyFilterSpec{{ObjectSet: objs, PropSet: propSet()}}
+	if h := cn.historySpec(ctx, st); h != nil {
+		specs = append(specs, *h)
+	}
+	inv := newInventory()
+	if err := retrieveAll(ctx, st, specs, inv.add); err != nil {
+		return nil, fmt.Errorf("retrieve inventory: %w", err)
+	}
+	return inv, nil
+}
+
+// retrieveAll runs RetrievePropertiesEx and its continuations, handing every
+// object to fn.
+func retrieveAll(ctx context.Context, st *state, specs []types.PropertyFilterSpec, fn func(types.ObjectContent) error) error {
+	pc := st.c.ServiceContent.PropertyCollector
+	res, err := methods.RetrievePropertiesEx(ctx, st.c, &types.RetrievePropertiesEx{
+		This: pc, SpecSet: specs, Options: types.RetrieveOptions{MaxObjects: 1000},
+	})
+	if err != nil {
+		return err
+	}
+	for ret := res.Returnval; ret != nil; {
+		for _, oc := range ret.Objects {
+			if err := fn(oc); err != nil {
+				return err
+			}
+		}
+		if ret.Token == "" {
+			break
+		}
+		next, err := methods.ContinueRetrievePropertiesEx(ctx, st.c, &types.ContinueRetrievePropertiesEx{This: pc, Token: ret.Token})
+		if err != nil {
+			return err
+		}
+		ret = &next.Returnval
+	}
+	return nil
+}
+
+// add loads one object into the inventory.
+func (inv *inventory) add(oc types.ObjectContent) error {
+	for _, m := range oc.MissingSet {
+		if np, ok := m.Fault.Fault.(*types.NoPermission); ok && np.PrivilegeId != "" && !slices.Contains(inv.denied, np.PrivilegeId) {
+			inv.denied = append(inv.denied, np.PrivilegeId)
+		}
+	}
+	switch oc.Obj.Type {
+	case "VirtualMachine":
+		vm := new(mo.VirtualMachine)
+		if err := mo.LoadObjectContent([]types.ObjectContent{oc}, vm); err != nil {
+			return fmt.Errorf("load %s: %w", oc.Obj, err)
+		}
+		inv.vms[oc.Obj] = vm
+	case "HostSystem":
+		h := new(mo.HostSystem)
+		if err := mo.LoadObjectContent([]types.ObjectContent{oc}, h); err != nil {
+			return fmt.Errorf("load %s: %w", oc.Obj, err)
+		}
+		inv.hosts[oc.Obj] = h
+	case "Datastore":
+		ds := new(mo.Datastore)
+		if err := mo.LoadObjectContent([]types.ObjectContent{oc}, ds); err != nil {
+			return fmt.Errorf("load %s: %w", oc.Obj, err)
+		}
+		inv.datastores[oc.Obj] = ds
+	case "EventHistoryCollector", "TaskHistoryCollector":
+		for _, p := range oc.PropSet {
+			switch v := p.Val.(type) {
+			case types.ArrayOfEvent:
+				inv.events = v.Event
+			case types.ArrayOfTaskInfo:
+				inv.tasks = v.TaskInfo
+			}
+		}
+	default:
+		n := node{typ: oc.Obj.Type}
+		for _, p := range oc.PropSet {
+			switch p.Name {
+			case "name":
+				n.name, _ = p.Val.(string)
+			case "parent":
+				n.parent, _ = p.Val.(types.ManagedObjectReference)
+			}
+		}
+		inv.nodes[oc.Obj] = n
+	}
+	return nil
+}
+
+// sortedRefs returns the keys of m sorted by value, for deterministic output.
+func sortedRefs[T any](m map[types.ManagedObjectReference]T) []types.ManagedObjectReference {
+	refs := make([]types.ManagedObjectReference, 0, len(m))
+	for r := range m {
+		refs = append(refs, r)
+	}
+	sort.Slice(refs, func(i, j int) bool { return refLess(refs[i], refs[j]) })
+	return refs
+}
+
+// refLess orders "vm-9" before "vm-10".
+func refLess(a, b types.ManagedObjectReference) bool {
+	if a.Type != b.Type {
+		return a.Type < b.Type
+	}
+	if len(a.Value) != len(b.Value) {
+		return len(a.Value) < len(b.Value)
+	}
+	return a.Value < b.Value
+}

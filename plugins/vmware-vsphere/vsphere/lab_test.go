@@ -1,0 +1,117 @@
+package vsphere_test
+
+import (
+	"context"
+	"encoding/pem"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/vmware/govmomi"
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/mo"
+
+	"github.com/pulsehost/pulse/plugins/sdk"
+	"github.com/pulsehost/pulse/plugins/sdk/sdktest"
+	"github.com/pulsehost/pulse/plugins/vmware-vsphere/internal/simlab"
+	"github.com/pulsehost/pulse/plugins/vmware-vsphere/vsphere"
+)
+
+// lab is a simulated vCenter plus the adapter behind the real gRPC boundary.
+type lab struct {
+	t      testing.TB
+	model  *simulator.Model
+	srv    *simulator.Server
+	addr   string
+	plugin sdk.Platform
+	client *sdk.Client
+}
+
+// newLab starts an in-process simulator of shape s (any credentials are
+// accepted, so tests can observe sessions as a second user) and the adapter
+// configured against it with TLS verified through the simulator's CA.
+func newLab(t testing.TB, s simlab.Shape) *lab {
+	t.Helper()
+	m := simlab.VPX(s)
+	if err := m.Create(); err != nil {
+		t.Fatal(err)
+	}
+	return newLabFromModel(t, m)
+}
+
+func newLabFromModel(t testing.TB, m *simulator.Model) *lab {
+	t.Helper()
+	l := &lab{t: t, model: m}
+	l.serve("")
+	t.Cleanup(func() { l.srv.Close(); m.Remove() })
+	l.plugin = vsphere.New(hclog.NewNullLogger())
+	l.client = sdktest.New(t, l.plugin)
+	l.configure("vc", l.addr)
+	return l
+}
+
+// serve (re)starts the HTTPS server for the model on addr.
+func (l *lab) serve(addr string) {
+	l.t.Helper()
+	srv, err := simlab.Serve(l.model, addr, "", "")
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	l.srv = srv
+	l.addr = srv.URL.Host
+}
+
+// configure (re)configures connection name against endpoint.
+func (l *lab) configure(name, endpoint string) {
+	l.t.Helper()
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: l.srv.Certificate().Raw})
+	sdktest.Configure(l.t, l.client, name, map[string]any{
+		"endpoint": endpoint, "username": simlab.User, "password": simlab.Password,
+	}, sdk.TLSConfig{CAPEM: ca})
+}
+
+// observer logs in as a second user, for looking at the simulator.
+func (l *lab) observer(ctx context.Context) *govmomi.Client {
+	l.t.Helper()
+	u := *l.srv.URL
+	u.User = url.UserPassword("observer", "observer")
+	c, err := govmomi.NewClient(ctx, &u, true)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	l.t.Cleanup(func() { _ = c.Logout(context.WithoutCancel(ctx)) })
+	return c
+}
+
+// sessions counts the simulator's sessions of user.
+func (l *lab) sessions(ctx context.Context, obs *govmomi.Client, user string) int {
+	l.t.Helper()
+	var sm mo.SessionManager
+	if err := obs.RetrieveOne(ctx, *obs.ServiceContent.SessionManager, []string{"sessionList"}, &sm); err != nil {
+		l.t.Fatal(err)
+	}
+	n := 0
+	for _, s := range sm.SessionList {
+		if s.UserName == user {
+			n++
+		}
+	}
+	return n
+}
+
+// collect runs one Collect over gRPC.
+func (l *lab) collect(ctx context.Context) *sdktest.Snapshot {
+	l.t.Helper()
+	snap, err := sdktest.Collect(ctx, l.client, "vc")
+	if err != nil {
+		l.t.Fatalf("collect: %v", err)
+	}
+	return snap
+}
+
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
