@@ -40,15 +40,9 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 	for _, p := range problems {
 		fmt.Fprintln(stderr, p)
 	}
-	for _, c := range cfg.Connections {
-		schema, ok := schemas[c.Platform]
-		if !ok {
-			continue
-		}
-		if _, err := c.Decode(schema); err != nil {
-			fmt.Fprintln(stderr, err)
-			failed = true
-		}
+	if err := cfg.Validate(schemas); err != nil {
+		fmt.Fprintln(stderr, err)
+		failed = true
 	}
 	if failed {
 		return 1
