@@ -109,7 +109,9 @@ func sameAlert(a, b resource.Alert) bool {
 func (t *txn) clearAlert(old *alertRec) {
 	n := *old
 	if n.snapLastSeen {
-		n.alert.LastSeen = t.st.sources[t.src].lastSnapshot
+		if ss := t.st.sources[t.src]; ss != nil {
+			n.alert.LastSeen = ss.lastSnapshot
+		}
 		n.snapLastSeen = false
 	}
 	at := t.at
