@@ -59,11 +59,13 @@ type Fault struct {
 	Truncate bool
 }
 
-// Response is one served response, passed to Options-independent hooks.
+// Response is one served response, as OnResponse hooks see it.
 type Response struct {
 	Method, Template, Path string
 	Status                 int
 	Body                   []byte
+	// Faulted is set when an injected fault replaced or cut the body.
+	Faulted bool
 }
 
 // Fake is a running fake PVE cluster. It is safe for concurrent use.

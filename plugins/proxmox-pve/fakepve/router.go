@@ -157,9 +157,9 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if hasFault {
 		switch {
 		case ft.Body != "":
-			body = []byte(ft.Body)
+			body, resp.Faulted = []byte(ft.Body), true
 		case ft.Truncate:
-			body = body[:len(body)/2]
+			body, resp.Faulted = body[:len(body)/2], true
 		}
 	}
 	f.write(w, resp, body, nil)

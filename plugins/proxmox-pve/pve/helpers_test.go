@@ -112,7 +112,7 @@ func validateResponses(t *testing.T, f *fakepve.Fake) {
 		t.Fatal(err)
 	}
 	f.OnResponse(func(r fakepve.Response) {
-		if r.Status != http.StatusOK {
+		if r.Status != http.StatusOK || r.Faulted {
 			return
 		}
 		schema, ok := doc.Returns(r.Method, r.Template)
@@ -200,3 +200,5 @@ func find(s *sdktest.Snapshot, id string) *readableResource {
 func records(s *sdktest.Snapshot) int {
 	return len(s.Resources) + len(s.Relationships) + len(s.Metrics) + len(s.Alerts) + len(s.RecoveryPoints)
 }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
