@@ -12,6 +12,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -24,22 +25,25 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "pulse-sim-proxmox-pve:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	listen := flag.String("listen", "127.0.0.1:18006", "address to serve on")
-	nodes := flag.Int("nodes", 3, "cluster members")
-	guests := flag.Int("guests", 30, "qemu and lxc guests (a quarter are lxc)")
-	ceph := flag.Bool("ceph", true, "give the cluster Ceph")
-	name := flag.String("cluster", "lab", "cluster name")
-	flag.Parse()
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+// run serves until ctx is done.
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("pulse-sim-proxmox-pve", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:18006", "address to serve on")
+	nodes := fs.Int("nodes", 3, "cluster members")
+	guests := fs.Int("guests", 30, "qemu and lxc guests (a quarter are lxc)")
+	ceph := fs.Bool("ceph", true, "give the cluster Ceph")
+	name := fs.String("cluster", "lab", "cluster name")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 
 	c := fakepve.Generate(fakepve.Spec{Name: *name, Nodes: *nodes, Guests: *guests, Ceph: *ceph, Epoch: time.Now().UTC().Truncate(time.Hour)})
 	f := fakepve.New(c, fakepve.Options{Lively: true})
@@ -60,11 +64,11 @@ func run() error {
 	go func() { errc <- srv.ServeTLS(ln, "", "") }()
 
 	fp := sha256.Sum256(cert.Certificate[0])
-	fmt.Printf("cluster %q: %d nodes, %d guests, ceph %v\n", *name, *nodes, *guests, *ceph)
-	fmt.Printf("api token: token_id = %q, token_secret = %q\n", fakepve.DefaultTokenID, fakepve.DefaultTokenSecret)
-	fmt.Printf("login: username = %q, password = %q\n", fakepve.DefaultUsername, fakepve.DefaultPassword)
-	fmt.Printf("tls fingerprint (sha256): %s\n", sdk.FormatFingerprint(fp[:]))
-	fmt.Printf("READY https://%s\n", ln.Addr())
+	fmt.Fprintf(stdout, "cluster %q: %d nodes, %d guests, ceph %v\n", *name, *nodes, *guests, *ceph)
+	fmt.Fprintf(stdout, "api token: token_id = %q, token_secret = %q\n", fakepve.DefaultTokenID, fakepve.DefaultTokenSecret)
+	fmt.Fprintf(stdout, "login: username = %q, password = %q\n", fakepve.DefaultUsername, fakepve.DefaultPassword)
+	fmt.Fprintf(stdout, "tls fingerprint (sha256): %s\n", sdk.FormatFingerprint(fp[:]))
+	fmt.Fprintf(stdout, "READY https://%s\n", ln.Addr())
 
 	select {
 	case <-ctx.Done():
