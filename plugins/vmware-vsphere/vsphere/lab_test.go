@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/pem"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,7 +25,7 @@ type lab struct {
 	model  *simulator.Model
 	srv    *simulator.Server
 	addr   string
-	plugin sdk.Platform
+	plugin *tracked
 	client *sdk.Client
 }
 
@@ -45,7 +46,7 @@ func newLabFromModel(t testing.TB, m *simulator.Model) *lab {
 	l := &lab{t: t, model: m}
 	l.serve("")
 	t.Cleanup(func() { l.srv.Close(); m.Remove() })
-	l.plugin = vsphere.New(hclog.NewNullLogger())
+	l.plugin = &tracked{Platform: vsphere.New(hclog.NewNullLogger())}
 	l.client = sdktest.New(t, l.plugin)
 	l.configure("vc", l.addr)
 	return l
@@ -65,10 +66,24 @@ func (l *lab) serve(addr string) {
 // configure (re)configures connection name against endpoint.
 func (l *lab) configure(name, endpoint string) {
 	l.t.Helper()
+	l.configureWith(name, map[string]any{"endpoint": endpoint})
+}
+
+// configureWith configures connection name with the lab credentials, the
+// simulator's CA and extra attributes (endpoint defaults to the simulator).
+func (l *lab) configureWith(name string, extra map[string]any) {
+	l.t.Helper()
+	cfg := map[string]any{"endpoint": l.addr, "username": simlab.User, "password": simlab.Password}
+	for k, v := range extra {
+		cfg[k] = v
+	}
 	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: l.srv.Certificate().Raw})
-	sdktest.Configure(l.t, l.client, name, map[string]any{
-		"endpoint": endpoint, "username": simlab.User, "password": simlab.Password,
-	}, sdk.TLSConfig{CAPEM: ca})
+	sdktest.Configure(l.t, l.client, name, cfg, sdk.TLSConfig{CAPEM: ca})
+}
+
+// collectConn runs one Collect of connection name.
+func collectConn(ctx context.Context, l *lab, name string) (*sdktest.Snapshot, error) {
+	return sdktest.Collect(ctx, l.client, name)
 }
 
 // observer logs in as a second user, for looking at the simulator.
@@ -114,4 +129,32 @@ func testCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// tracked wraps the adapter so tests can wait until every plugin-side Watch
+// has returned (and cancelled its server-side wait) before the simulator
+// closes: a gRPC client sees the end of its stream before the plugin does.
+type tracked struct {
+	sdk.Platform
+	watches sync.WaitGroup
+}
+
+var (
+	_ sdk.Watcher  = (*tracked)(nil)
+	_ sdk.Executor = (*tracked)(nil)
+	_ sdk.Closer   = (*tracked)(nil)
+)
+
+func (p *tracked) Watch(ctx context.Context, conn string, out sdk.Emitter) error {
+	p.watches.Add(1)
+	defer p.watches.Done()
+	return p.Platform.(sdk.Watcher).Watch(ctx, conn, out)
+}
+
+func (p *tracked) Execute(ctx context.Context, conn string, a sdk.Action) (string, error) {
+	return p.Platform.(sdk.Executor).Execute(ctx, conn, a)
+}
+
+func (p *tracked) Close(ctx context.Context, conn string) error {
+	return p.Platform.(sdk.Closer).Close(ctx, conn)
 }

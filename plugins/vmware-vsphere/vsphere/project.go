@@ -139,10 +139,10 @@ func (inv *inventory) hostResource(ref types.ManagedObjectReference) sdk.Resourc
 	setTopo(r.Topology, "datacenter", inv.datacenter(ref))
 	setTopo(r.Topology, "cluster", inv.cluster(ref))
 	attrs := map[string]any{
-		"connection_state":  string(h.Runtime.ConnectionState),
-		"power_state":       string(h.Runtime.PowerState),
-		"maintenance_mode":  h.Runtime.InMaintenanceMode,
-		"overall_status":    string(h.OverallStatus),
+		"connection_state": string(h.Runtime.ConnectionState),
+		"power_state":      string(h.Runtime.PowerState),
+		"maintenance_mode": h.Runtime.InMaintenanceMode,
+		"overall_status":   string(h.OverallStatus),
 		"datastore_count":  len(h.Datastore),
 	}
 	if hw := h.Summary.Hardware; hw != nil {

@@ -154,6 +154,13 @@ func (cn *conn) logout(ctx context.Context) error {
 	return nil
 }
 
+// sessionScoped are the types of the server-side objects the adapter
+// creates; they live and die with its session.
+var sessionScoped = map[string]bool{
+	"ContainerView": true, "EventHistoryCollector": true, "TaskHistoryCollector": true,
+	"PropertyCollector": true, "PropertyFilter": true,
+}
+
 // sessionLost reports whether err means the session must be re-established:
 // a NotAuthenticated fault, or a transport failure (not a SOAP fault, not our
 // own cancellation).
@@ -162,6 +169,12 @@ func sessionLost(ctx context.Context, err error) bool {
 		return false
 	}
 	if fault.Is(err, &types.NotAuthenticated{}) {
+		return true
+	}
+	// A session-scoped object we created (container view, history or
+	// property collector) is gone: so is the session that owned it.
+	var nf *types.ManagedObjectNotFound
+	if _, ok := fault.As(err, &nf); ok && nf != nil && sessionScoped[nf.Obj.Type] {
 		return true
 	}
 	if soap.IsSoapFault(err) || soap.IsVimFault(err) {
