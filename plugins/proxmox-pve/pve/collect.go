@@ -111,8 +111,11 @@ func (c *conn) read(ctx context.Context) (*view, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read cluster resources: %w", explained{err})
 	}
+	// Guests are compacted in place at the front of res (no second copy of
+	// thousands of rows); the few nodes and storages are copied out first.
+	guests := res[:0]
 	for i := range res {
-		r := &res[i]
+		r := res[i]
 		switch r.Type {
 		case "node":
 			n := v.members[r.Node]
@@ -120,17 +123,18 @@ func (c *conn) read(ctx context.Context) (*view, error) {
 				n = &nodeView{name: r.Node, online: true}
 				v.members[r.Node] = n
 			}
-			n.res = r
+			n.res = &r
 			// A node is online only when both views agree it is.
 			if r.Status != "online" {
 				n.online = false
 			}
 		case "qemu", "lxc":
-			v.guests = append(v.guests, *r)
+			guests = append(guests, r)
 		case "storage":
-			v.stores = append(v.stores, *r)
+			v.stores = append(v.stores, r)
 		}
 	}
+	v.guests = guests
 	for _, n := range v.members {
 		v.nodes = append(v.nodes, n)
 	}

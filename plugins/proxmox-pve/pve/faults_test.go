@@ -334,3 +334,35 @@ func TestConfigureRejects(t *testing.T) {
 		t.Errorf("collect of an unknown connection = %v", err)
 	}
 }
+
+func TestTLS(t *testing.T) {
+	l := newLab(t, small(), pve.Options{}, fakepve.Options{})
+	cert, err := l.fake.Certificate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		tls  sdk.TLSConfig
+		want string // "" means the cycle succeeds
+	}{
+		{"pinned fingerprint", l.tls, ""},
+		{"ca file", sdk.TLSConfig{CAPEM: fakepve.CertPEM(cert)}, ""},
+		{"wrong pin", sdk.TLSConfig{Fingerprint: strings.Repeat("AB:", 31) + "AB"}, "does not match the pinned"},
+		{"system roots", sdk.TLSConfig{}, "certificate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			raw, _ := jsonMarshal(tokenConfig(l.member.URL()))
+			if err := l.client.Configure(context.Background(), sdk.Connection{Name: tc.name, Config: raw, TLS: tc.tls}); err != nil {
+				t.Fatal(err)
+			}
+			_, err := l.collect(tc.name)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("collect: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("collect error %v, want one saying %q", err, tc.want)
+			}
+		})
+	}
+}
