@@ -179,7 +179,6 @@ func TestAlarmAppearsAndClears(t *testing.T) {
 	}
 }
 
-
 func rename(ctx context.Context, t testing.TB, vm *object.VirtualMachine, name string) {
 	t.Helper()
 	task, err := vm.Rename(ctx, name)
