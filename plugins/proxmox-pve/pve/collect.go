@@ -69,11 +69,11 @@ type nodeView struct {
 func (c *conn) collect(ctx context.Context, out sdk.Emitter) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.cycles++
 	v, err := c.read(ctx)
 	if err != nil {
 		return err
 	}
-	c.cycles++
 	if c.slowDue(v.now) {
 		if err := c.readSlow(ctx, v); err != nil {
 			return err

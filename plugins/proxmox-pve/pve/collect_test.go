@@ -240,3 +240,40 @@ func TestSnapshotsAreScannedRoundRobin(t *testing.T) {
 		t.Errorf("snapshot recovery points after a sweep = %d, want 60 (passes %v)", snaps, perPass)
 	}
 }
+
+// TestCephAppears: a cluster without Ceph is probed again on slow passes
+// only, and Ceph installed later is picked up.
+func TestCephAppears(t *testing.T) {
+	l := newLab(t, fakepve.Generate(fakepve.Spec{Nodes: 2, Guests: 4}), pve.Options{SlowCycles: 3, SlowEvery: time.Hour}, fakepve.Options{})
+	l.configure("lab", tokenConfig(l.member.URL()))
+	var probes []int
+	for i := 0; i < 4; i++ {
+		l.fake.ResetCounts()
+		l.mustCollect("lab")
+		probes = append(probes, l.fake.RequestsByPath()["/cluster/ceph/status"])
+	}
+	if want := []int{1, 0, 0, 1}; !equalInts(probes, want) {
+		t.Errorf("ceph probes per cycle = %v, want %v", probes, want)
+	}
+	l.fake.Update(func(c *fakepve.Cluster) {
+		c.Ceph = fakepve.Generate(fakepve.Spec{Nodes: 2, Ceph: true}).Ceph
+	})
+	for i := 0; i < 3; i++ {
+		l.mustCollect("lab")
+	}
+	if find(l.mustCollect("lab"), "ceph/6c5c1c2e-4f0e-4b8e-9a57-0d3c2a1b9f10") == nil {
+		t.Error("ceph installed later was not picked up by the next slow pass")
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
