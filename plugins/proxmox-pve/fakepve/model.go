@@ -11,31 +11,42 @@ type Cluster struct {
 	Name string
 	// Version is the pve-manager version, e.g. "9.0.3"; Release is "9.0".
 	Version, Release string
-	Nodes            []*Node
-	Guests           []*Guest
-	Storages         []*Storage
+	// Nodes are the cluster members, in corosync node id order.
+	Nodes []*Node
+	// Guests are the qemu VMs and lxc containers.
+	Guests []*Guest
+	// Storages are the storage definitions.
+	Storages []*Storage
 	// Ceph is nil when the cluster has no Ceph.
-	Ceph  *Ceph
+	Ceph *Ceph
+	// Tasks are the cluster task log.
 	Tasks []*Task
 }
 
 // Node is one cluster member.
 type Node struct {
+	// Name is the node name; Online its membership state; IP its address.
 	Name   string
 	Online bool
 	IP     string
-	CPUs   int
-	Mem    int64 // used bytes
+	// CPUs is the thread count; CPU the usage ratio (0..1).
+	CPUs int
+	CPU  float64
+	// Mem and MaxMem are used and total memory in bytes.
+	Mem    int64
 	MaxMem int64
-	CPU    float64
+	// Uptime is in seconds.
 	Uptime int64
-	Disks  []*Disk
+	// Disks are the node's physical disks.
+	Disks []*Disk
 	// Version overrides the cluster's pve-manager version for this node.
 	Version string
 }
 
 // Disk is one physical disk of a node.
 type Disk struct {
+	// DevPath is the device (/dev/sda); Model, Serial, WWN and Vendor
+	// describe it as smartctl and udev do.
 	DevPath, Model, Serial, WWN, Vendor string
 	// Type is hdd, ssd or nvme.
 	Type string
@@ -45,58 +56,77 @@ type Disk struct {
 	// Wearout is the percentage of life left, -1 when unknown ("N/A").
 	Wearout int
 	// Used says what uses it (LVM, ZFS, "ext4", partitions...).
-	Used  string
-	OSDID int // -1 when not a Ceph OSD
+	Used string
+	// OSDID is the Ceph OSD on the disk, -1 when none.
+	OSDID int
 }
 
 // Guest is a qemu VM or an lxc container.
 type Guest struct {
+	// VMID is the cluster-unique guest id.
 	VMID int
-	// Type is "qemu" or "lxc".
+	// Type is "qemu" or "lxc"; Node is where the guest runs.
 	Type, Name, Node string
 	// Status is running, stopped or paused.
-	Status                     string
-	CPUs                       int
-	CPU                        float64
+	Status string
+	// CPUs is the vCPU count; CPU the usage ratio of them.
+	CPUs int
+	CPU  float64
+	// Memory and root disk, used and total, in bytes.
 	Mem, MaxMem, Disk, MaxDisk int64
-	NetIn, NetOut              int64
-	DiskRead, DiskWrite        int64
-	Uptime                     int64
-	Tags, Pool, HAState, Lock  string
-	Template                   bool
-	Snapshots                  []Snapshot
+	// Network and block I/O counters since start, in bytes.
+	NetIn, NetOut       int64
+	DiskRead, DiskWrite int64
+	// Uptime is in seconds.
+	Uptime int64
+	// Tags are ";"-separated; Pool, HAState and Lock as PVE reports them.
+	Tags, Pool, HAState, Lock string
+	// Template marks a template.
+	Template bool
+	// Snapshots are the guest's snapshots, oldest first.
+	Snapshots []Snapshot
 }
 
 // Snapshot is one guest snapshot.
 type Snapshot struct {
+	// Name, Description and Parent (the previous snapshot's name).
 	Name, Description, Parent string
-	Time                      time.Time
-	VMState                   bool
+	// Time is when it was taken; VMState whether it includes RAM.
+	Time    time.Time
+	VMState bool
 }
 
 // Storage is one storage definition.
 type Storage struct {
+	// Name is the storage id; Type its plugin (dir, lvmthin, nfs, rbd...).
 	Name, Type string
 	// Content is the comma-separated content list, e.g. "images,rootdir".
 	Content string
 	Shared  bool
 	// Nodes restricts the storage to some nodes; nil means every node.
-	Nodes       []string
+	Nodes []string
+	// Total and Used are bytes.
 	Total, Used int64
-	Enabled     bool
+	// Enabled is false for a disabled storage.
+	Enabled bool
 	// Inactive lists nodes on which the storage is not active; "*" means all.
 	Inactive []string
-	Backups  []*Backup
+	// Backups are the vzdump archives on the storage.
+	Backups []*Backup
 }
 
 // Backup is one vzdump archive on a storage. For a non-shared storage, Node
 // says which node's copy of the storage holds it.
 type Backup struct {
+	// VMID is the guest backed up; GuestType qemu or lxc.
 	VMID      int
-	GuestType string // qemu or lxc
-	Node      string
-	Time      time.Time
-	Size      int64
+	GuestType string
+	// Node holds the archive on a non-shared storage.
+	Node string
+	// Time is when it was made; Size its bytes.
+	Time time.Time
+	Size int64
+	// Notes and Protected as vzdump records them.
 	Notes     string
 	Protected bool
 }
@@ -112,33 +142,44 @@ func (b *Backup) Volid(storage string) string {
 
 // Ceph is the cluster's Ceph state.
 type Ceph struct {
+	// FSID is the Ceph cluster id.
 	FSID string
 	// Health is HEALTH_OK, HEALTH_WARN or HEALTH_ERR.
 	Health string
 	// Checks maps a Ceph health check name to its summary message.
-	Checks                map[string]string
-	OSDs, UpOSDs, InOSDs  int
+	Checks map[string]string
+	// OSD counts: total, up, in.
+	OSDs, UpOSDs, InOSDs int
+	// Raw capacity in bytes.
 	BytesTotal, BytesUsed int64
-	Pools                 []CephPool
+	// Pools are the Ceph pools.
+	Pools []CephPool
 }
 
 // CephPool is one Ceph pool.
 type CephPool struct {
-	ID            int
-	Name          string
+	// ID and Name identify the pool.
+	ID   int
+	Name string
+	// Size and MinSize are replica counts; PGs the placement groups.
 	Size, MinSize int
 	PGs           int
-	BytesUsed     int64
-	PercentUsed   float64
+	// BytesUsed and PercentUsed (0..1) are its usage.
+	BytesUsed   int64
+	PercentUsed float64
 }
 
 // Task is one entry of the cluster task log.
 type Task struct {
+	// Node ran it; Type is the worker (vzdump, qmstart...); ID its object
+	// (often a vmid); User who started it.
 	Node, Type, ID, User string
-	// Status is "OK", an error message, or "" while running.
-	Status     string
+	// Status is "OK", "WARNINGS: n", an error message, or "" while running.
+	Status string
+	// Start and End bound it; End is ignored while running.
 	Start, End time.Time
-	PID        int
+	// PID is the worker's process id.
+	PID int
 }
 
 // UPID is the task's unique id in PVE's format.
