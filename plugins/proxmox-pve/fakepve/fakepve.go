@@ -61,9 +61,12 @@ type Fault struct {
 
 // Response is one served response, as OnResponse hooks see it.
 type Response struct {
+	// Method and Path are the request's; Template is the apidoc path
+	// template it matched ("" when none did).
 	Method, Template, Path string
-	Status                 int
-	Body                   []byte
+	// Status and Body are what was sent.
+	Status int
+	Body   []byte
 	// Faulted is set when an injected fault replaced or cut the body.
 	Faulted bool
 }
