@@ -13,8 +13,8 @@ import (
 	"github.com/pulsehost/pulse/core/internal/ingest"
 	"github.com/pulsehost/pulse/core/internal/testplugin"
 	"github.com/pulsehost/pulse/plugins/sdk"
-	"github.com/pulsehost/pulse/plugins/sdk/sdktest"
 	pb "github.com/pulsehost/pulse/plugins/sdk/proto/pulsev1"
+	"github.com/pulsehost/pulse/plugins/sdk/sdktest"
 )
 
 // BenchmarkPluginStartToFirstRPC launches the real plugin binary with
