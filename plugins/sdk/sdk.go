@@ -73,9 +73,9 @@ type Action struct {
 // CheckReport is the outcome of Check.
 type CheckReport struct {
 	// Checks holds one result per sub-API.
-	Checks []SubCheck
+	Checks []SubCheck `json:"checks"`
 	// EndpointVersion is the product version the endpoint reports.
-	EndpointVersion string
+	EndpointVersion string `json:"endpoint_version,omitempty"`
 }
 
 // OK reports whether every sub-check passed.
