@@ -22,7 +22,7 @@ func runPlatforms(args []string, stdout, stderr io.Writer) int {
 	case "json":
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		_ = enc.Encode(platformsJSON())
+		_ = enc.Encode(map[string]any{"platforms": platform.Views()})
 	case "table":
 		writePlatformTables(stdout)
 	default:
@@ -30,38 +30,6 @@ func runPlatforms(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	return 0
-}
-
-// platformsJSON is the JSON form of both matrices. Admitted platforms carry
-// their floor as proposed_floor: it is not a support claim.
-func platformsJSON() map[string]any {
-	type row struct {
-		ID            platform.ID                         `json:"id"`
-		Family        platform.Family                     `json:"family,omitempty"`
-		State         string                              `json:"state"`
-		Mode          platform.Mode                       `json:"primary_mode,omitempty"`
-		Onboarding    platform.Onboarding                 `json:"onboarding_path,omitempty"`
-		Augmentation  string                              `json:"optional_augmentation,omitempty"`
-		Projections   []string                            `json:"canonical_projections,omitempty"`
-		Floor         map[platform.Surface]platform.Class `json:"support_floor,omitempty"`
-		ProposedFloor map[platform.Surface]platform.Class `json:"proposed_floor,omitempty"`
-	}
-	var rows []row
-	for _, p := range platform.All() {
-		r := row{ID: p.ID, Family: p.Family, State: p.SupportState(), Mode: p.Mode, Onboarding: p.Onboarding, Projections: p.Projections}
-		if p.Augmentation != nil {
-			r.Augmentation = p.Augmentation.Description
-		}
-		if p.Floor != nil {
-			if p.Supported() {
-				r.Floor = p.Floor.Classes
-			} else {
-				r.ProposedFloor = p.Floor.Classes
-			}
-		}
-		rows = append(rows, r)
-	}
-	return map[string]any{"platforms": rows}
 }
 
 func writePlatformTables(w io.Writer) {

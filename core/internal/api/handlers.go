@@ -14,37 +14,12 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "version": s.version, "uptime_seconds": int(timeSince(s.started).Seconds())})
 }
 
-// platformView is a platform as the API shows it: admitted platforms carry
-// their proposed floor under a name that cannot be mistaken for support.
-type platformView struct {
-	ID            platform.ID                         `json:"id"`
-	Family        platform.Family                     `json:"family,omitempty"`
-	State         string                              `json:"state"`
-	Mode          platform.Mode                       `json:"primary_mode,omitempty"`
-	Onboarding    platform.Onboarding                 `json:"onboarding_path,omitempty"`
-	Projections   []string                            `json:"canonical_projections,omitempty"`
-	Floor         map[platform.Surface]platform.Class `json:"support_floor,omitempty"`
-	ProposedFloor map[platform.Surface]platform.Class `json:"proposed_floor,omitempty"`
-}
-
 func (s *Server) platforms(w http.ResponseWriter, r *http.Request) {
 	if err := checkParams(r.URL.Query()); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	var out []platformView
-	for _, p := range platform.All() {
-		v := platformView{ID: p.ID, Family: p.Family, State: p.SupportState(), Mode: p.Mode, Onboarding: p.Onboarding, Projections: p.Projections}
-		if p.Floor != nil {
-			if p.Supported() {
-				v.Floor = p.Floor.Classes
-			} else {
-				v.ProposedFloor = p.Floor.Classes
-			}
-		}
-		out = append(out, v)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"platforms": out})
+	writeJSON(w, http.StatusOK, map[string]any{"platforms": platform.Views()})
 }
 
 func (s *Server) connections(w http.ResponseWriter, r *http.Request) {
