@@ -312,3 +312,37 @@ func TestUnknownCommand(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
 }
+
+func TestSIGTERMStopsCoreAndPlugins(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("PULSE_TEST_SECRET", "s3cret-value")
+	addr := freeAddr(t)
+	cfg := labConfig(t, dir, addr, "ok")
+	cmd := exec.Command(filepath.Join(binDir, "pulse"), "serve", "--config", cfg)
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill() }()
+	var plugins struct {
+		Plugins []struct{ PID int } `json:"plugins"`
+	}
+	waitFor(t, "plugin running", 15*time.Second, func() bool {
+		return getJSON("http://"+addr+"/api/v1/plugins", &plugins) == nil && len(plugins.Plugins) == 1 && plugins.Plugins[0].PID != 0
+	})
+	pid := plugins.Plugins[0].PID
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("core exited with %v after SIGTERM, want 0", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("core did not stop within 10s of SIGTERM")
+	}
+	waitFor(t, "plugin gone", 3*time.Second, func() bool { return syscall.Kill(pid, 0) != nil })
+}
