@@ -136,6 +136,13 @@ func decorate(ctx context.Context, t testing.TB, m *simulator.Model, c *govmomi.
 		sim.Guest.IpAddress = "10.0.0.21"
 		sim.Guest.GuestFullName = "Ubuntu Linux (64-bit)"
 		sim.Guest.Net = []types.GuestNicInfo{{IpAddress: []string{"10.0.0.21", "fe80::1", "2001:db8::21"}}}
+		// vCenter keeps the summary in step with the guest info.
+		if sim.Summary.Guest == nil {
+			sim.Summary.Guest = new(types.VirtualMachineGuestSummary)
+		}
+		sim.Summary.Guest.HostName = sim.Guest.HostName
+		sim.Summary.Guest.IpAddress = sim.Guest.IpAddress
+		sim.Summary.Guest.GuestFullName = sim.Guest.GuestFullName
 	})
 	task, err := web.CreateSnapshot(ctx, "before-upgrade", "first", false, false)
 	if err == nil {

@@ -217,27 +217,28 @@ func (inv *inventory) vmResource(ref types.ManagedObjectReference) (sdk.Resource
 		"connection_state": string(vm.Runtime.ConnectionState),
 		"overall_status":   string(vm.OverallStatus),
 	}
-	if c := vm.Config; c != nil {
-		if c.InstanceUuid != "" {
-			r.Identity = append(r.Identity, resource.IdentityKey{Kind: resource.KeyVMInstanceUUID, Value: c.InstanceUuid})
-		}
-		if c.Uuid != "" {
-			r.Identity = append(r.Identity, resource.IdentityKey{Kind: resource.KeyVMBIOSUUID, Value: c.Uuid})
-		}
-		attrs["template"] = c.Template
-		attrs["guest_os"] = c.GuestFullName
-		attrs["hardware_version"] = c.Version
-		attrs["num_cpu"] = c.Hardware.NumCPU
-		attrs["memory_bytes"] = int64(c.Hardware.MemoryMB) << 20
-		if c.Template {
-			r.Tags = append(r.Tags, "template")
-		}
+	c := vm.Summary.Config
+	if c.InstanceUuid != "" {
+		r.Identity = append(r.Identity, resource.IdentityKey{Kind: resource.KeyVMInstanceUUID, Value: c.InstanceUuid})
+	}
+	if c.Uuid != "" {
+		r.Identity = append(r.Identity, resource.IdentityKey{Kind: resource.KeyVMBIOSUUID, Value: c.Uuid})
+	}
+	attrs["template"] = c.Template
+	attrs["guest_os"] = c.GuestFullName
+	attrs["hardware_version"] = c.HwVersion
+	attrs["num_cpu"] = c.NumCpu
+	attrs["memory_bytes"] = int64(c.MemorySizeMB) << 20
+	if c.Template {
+		r.Tags = append(r.Tags, "template")
 	}
 	if vm.Runtime.BootTime != nil {
 		attrs["boot_time"] = vm.Runtime.BootTime.UTC().Format(time.RFC3339)
 	}
-	if g := vm.Guest; g != nil {
-		attrs["tools_running_status"] = g.ToolsRunningStatus
+	if g := vm.Summary.Guest; g != nil {
+		if g.ToolsRunningStatus != "" {
+			attrs["tools_running_status"] = g.ToolsRunningStatus
+		}
 		if g.ToolsVersionStatus2 != "" {
 			attrs["tools_version_status"] = g.ToolsVersionStatus2
 		}
@@ -248,11 +249,11 @@ func (inv *inventory) vmResource(ref types.ManagedObjectReference) (sdk.Resource
 			attrs["hostname"] = g.HostName
 			r.Identity = append(r.Identity, resource.IdentityKey{Kind: resource.KeyHostname, Value: g.HostName})
 		}
-		if ips := guestIPs(g); len(ips) > 0 {
-			attrs["ip_addresses"] = ips
-			for _, ip := range ips {
-				r.Identity = append(r.Identity, resource.IdentityKey{Kind: resource.KeyIP, Value: ip})
-			}
+	}
+	if ips := guestIPs(vm); len(ips) > 0 {
+		attrs["ip_addresses"] = ips
+		for _, ip := range ips {
+			r.Identity = append(r.Identity, resource.IdentityKey{Kind: resource.KeyIP, Value: ip})
 		}
 	}
 	qs := vm.Summary.QuickStats
@@ -313,7 +314,7 @@ func countSnapshots(list []types.VirtualMachineSnapshotTree) int {
 
 // guestIPs returns the guest's addresses, without loopback and link-local
 // ones (they identify nothing), sorted.
-func guestIPs(g *types.GuestInfo) []string {
+func guestIPs(vm *mo.VirtualMachine) []string {
 	seen := map[string]bool{}
 	add := func(s string) {
 		ip := net.ParseIP(s)
@@ -322,10 +323,14 @@ func guestIPs(g *types.GuestInfo) []string {
 		}
 		seen[ip.String()] = true
 	}
-	add(g.IpAddress)
-	for _, n := range g.Net {
-		for _, a := range n.IpAddress {
-			add(a)
+	if g := vm.Summary.Guest; g != nil {
+		add(g.IpAddress)
+	}
+	if vm.Guest != nil {
+		for _, n := range vm.Guest.Net {
+			for _, a := range n.IpAddress {
+				add(a)
+			}
 		}
 	}
 	out := make([]string, 0, len(seen))

@@ -16,23 +16,25 @@ import (
 // watchWaitSeconds bounds one WaitForUpdatesEx long poll.
 const watchWaitSeconds = 10
 
-// Watched property paths: state that operators must see at once. Usage
-// figures (quick stats, capacity) change constantly and are left to Collect;
-// a change to a watched path re-reads the object's full property set.
+// Watched property paths: the state operators must see at once (power,
+// connection, maintenance, accessibility, host placement, names, alarms and
+// health). Everything else (usage, capacity, snapshots, guest details,
+// folder and pool moves) reconciles on the next Collect. A change to a
+// watched path re-reads the object's full property set. The list is kept
+// short on purpose: the server evaluates every watched path of every object
+// in the filter (the govmomi simulator even re-collects the whole filter on
+// each update), so each path costs in proportion to the inventory.
 var (
 	vmWatch = []string{
-		"name", "parent", "resourcePool", "datastore", "snapshot",
-		"runtime.host", "runtime.powerState", "runtime.connectionState", "config.template",
-		"guest.hostName", "guest.ipAddress", "guest.toolsRunningStatus",
+		"name", "runtime.powerState", "runtime.connectionState", "runtime.host",
 		"triggeredAlarmState", "overallStatus",
 	}
 	hostWatch = []string{
-		"name", "parent", "datastore",
-		"runtime.connectionState", "runtime.powerState", "runtime.inMaintenanceMode",
+		"name", "runtime.connectionState", "runtime.powerState", "runtime.inMaintenanceMode",
 		"triggeredAlarmState", "overallStatus",
 	}
 	dsWatch = []string{
-		"name", "parent", "summary.accessible", "summary.maintenanceMode", "host", "vm",
+		"name", "summary.accessible", "summary.maintenanceMode",
 		"triggeredAlarmState", "overallStatus",
 	}
 )
