@@ -24,7 +24,7 @@ var (
 	vmSummaryProps = []string{"summary"}
 	vmPlaceProps   = []string{"parent", "resourcePool", "datastore", "snapshot", "guest.net", "triggeredAlarmState"}
 	vmProps        = append(slices.Clone(vmSummaryProps), vmPlaceProps...)
-	hostProps = []string{
+	hostProps      = []string{
 		"name", "parent", "datastore",
 		"summary.hardware", "summary.quickStats", "summary.config.product",
 		"runtime.connectionState", "runtime.powerState", "runtime.inMaintenanceMode", "runtime.bootTime",

@@ -45,7 +45,7 @@ func newLabFromModel(t testing.TB, m *simulator.Model) *lab {
 	t.Helper()
 	l := &lab{t: t, model: m}
 	l.serve("")
-	t.Cleanup(func() { l.srv.Close(); m.Remove() })
+	t.Cleanup(func() { l.srv.Close(); l.model.Remove() })
 	l.plugin = &tracked{Platform: vsphere.New(hclog.NewNullLogger())}
 	l.client = sdktest.New(t, l.plugin)
 	l.configure("vc", l.addr)
