@@ -66,7 +66,7 @@ func (a *Adapter) Configure(ctx context.Context, c sdk.Connection) error {
 	}
 	tlsCfg.ServerName = cfg.url.Hostname()
 	key := fmt.Sprintf("%s|%x|%t|%s|%s", c.Config, c.TLS.CAPEM, c.TLS.InsecureSkipVerify, c.TLS.Fingerprint, c.Timeout)
-	cn := &conn{name: c.Name, key: key, log: a.log.With("connection", c.Name), cfg: cfg, tls: tlsCfg}
+	cn := &conn{name: c.Name, key: key, log: a.log.With("connection", c.Name), cfg: cfg, tls: tlsCfg, timeout: c.Timeout}
 	a.mu.Lock()
 	old := a.conns[c.Name]
 	if old != nil && old.key == key {

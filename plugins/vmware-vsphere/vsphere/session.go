@@ -33,6 +33,8 @@ type conn struct {
 	log  hclog.Logger
 	cfg  config
 	tls  *tls.Config
+	// timeout bounds each HTTP request to vCenter (0: none).
+	timeout time.Duration
 
 	mu   sync.Mutex // guards cur and last
 	cur  *state     // the live session, nil when logged out
@@ -80,6 +82,7 @@ func (cn *conn) login(ctx context.Context) (*state, error) {
 	t.TLSClientConfig = cn.tls
 	t.DialTLSContext = (&tls.Dialer{NetDialer: &net.Dialer{Timeout: dialTimeout}, Config: cn.tls}).DialContext
 	t.TLSHandshakeTimeout = dialTimeout
+	sc.Client.Timeout = cn.timeout
 	c, err := vim25.NewClient(ctx, sc)
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", cn.cfg.url.Host, err)

@@ -13,7 +13,8 @@ import (
 	"github.com/pulsehost/pulse/plugins/sdk"
 )
 
-// watchWaitSeconds bounds one WaitForUpdatesEx long poll.
+// watchWaitSeconds bounds one WaitForUpdatesEx long poll (and is halved
+// down to the connection's timeout when that is shorter).
 const watchWaitSeconds = 10
 
 // Watched property paths: the state operators must see at once (power,
@@ -98,7 +99,11 @@ func (cn *conn) watch(ctx context.Context, st *state, out sdk.Emitter) error {
 		return fmt.Errorf("create property filter: %w", err)
 	}
 	w := &watcher{cn: cn, st: st, out: out, alerts: map[string]map[string]bool{}}
+	// A long poll must end well within the per-request timeout.
 	wait := int32(watchWaitSeconds)
+	if cn.timeout > 0 {
+		wait = int32(max(1, min(watchWaitSeconds, int(cn.timeout.Seconds()/2))))
+	}
 	version := ""
 	for {
 		res, err := methods.WaitForUpdatesEx(ctx, st.c, &types.WaitForUpdatesEx{
