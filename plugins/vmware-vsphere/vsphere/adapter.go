@@ -109,7 +109,6 @@ func (a *Adapter) Collect(ctx context.Context, name string, out sdk.Emitter) err
 	var inv *inventory
 	var names map[types.ManagedObjectReference]string
 	var cats map[string]string
-	var perfErr error
 	err = cn.do(ctx, func(ctx context.Context, st *state) error {
 		var err error
 		if inv, err = cn.retrieve(ctx, st); err != nil {
@@ -126,22 +125,47 @@ func (a *Adapter) Collect(ctx context.Context, name string, out sdk.Emitter) err
 	if err != nil {
 		return fmt.Errorf("collect %s: %w", name, err)
 	}
-	if err := emitInventory(inv, names, out); err != nil {
-		return err
+	// The metrics gather runs while the inventory streams out.
+	type perfResult struct {
+		metrics []sdk.Metric
+		err     error
 	}
-	for _, al := range historyAlerts(inv, cats, a.now()) {
-		if err := out.Alert(al); err != nil {
-			return err
-		}
-	}
+	var perf chan perfResult
 	if cn.perfDue(a.now()) {
-		perfErr = cn.do(ctx, func(ctx context.Context, st *state) error { return cn.gatherPerf(ctx, st, inv, out) })
-		if perfErr != nil {
-			// Inventory is complete; metrics are best effort for this cycle.
-			cn.log.Warn("realtime performance gather failed", "error", perfErr)
+		perf = make(chan perfResult, 1)
+		go func() {
+			var r perfResult
+			r.err = cn.do(ctx, func(ctx context.Context, st *state) error {
+				var err error
+				r.metrics, err = cn.gatherPerf(ctx, st, inv)
+				return err
+			})
+			perf <- r
+		}()
+	}
+	err = emitInventory(inv, names, out)
+	if err == nil {
+		for _, al := range historyAlerts(inv, cats, a.now()) {
+			if err = out.Alert(al); err != nil {
+				break
+			}
 		}
 	}
-	return nil
+	if perf != nil {
+		r := <-perf
+		switch {
+		case r.err != nil:
+			// The snapshot is complete without metrics; they are best effort.
+			cn.log.Warn("realtime performance gather failed", "error", r.err)
+		case err == nil:
+			for _, m := range r.metrics {
+				if err = out.Metric(m); err != nil {
+					break
+				}
+			}
+		}
+	}
+	return err
 }
 
 // emitInventory emits every projected resource, relationship and

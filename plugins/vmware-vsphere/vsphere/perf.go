@@ -102,11 +102,12 @@ func (cn *conn) readMaxQuery(ctx context.Context, st *state) int {
 }
 
 // gatherPerf queries the latest realtime sample of every powered-on VM and
-// connected host, in batches under the server's limit, and emits metrics.
-func (cn *conn) gatherPerf(ctx context.Context, st *state, inv *inventory, out sdk.Emitter) error {
+// connected host, in batches under the server's limit, and returns the
+// metrics.
+func (cn *conn) gatherPerf(ctx context.Context, st *state, inv *inventory) ([]sdk.Metric, error) {
 	counters, limit, err := cn.perfSetup(ctx, st)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var ids []types.PerfMetricId
 	byKey := map[int32]perfMetric{}
@@ -117,7 +118,7 @@ func (cn *conn) gatherPerf(ctx context.Context, st *state, inv *inventory, out s
 		}
 	}
 	if len(ids) == 0 {
-		return fmt.Errorf("gather perf: the server has none of the realtime counters")
+		return nil, fmt.Errorf("gather perf: the server has none of the realtime counters")
 	}
 	var entities []types.ManagedObjectReference
 	for _, r := range sortedRefs(inv.hosts) {
@@ -161,9 +162,10 @@ func (cn *conn) gatherPerf(ctx context.Context, st *state, inv *inventory, out s
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return fmt.Errorf("query perf: %w", err)
+			return nil, fmt.Errorf("query perf: %w", err)
 		}
 	}
+	out := make([]sdk.Metric, 0, len(entities)*len(ids))
 	for _, batch := range results {
 		for _, base := range batch {
 			em, ok := base.(*types.PerfEntityMetric)
@@ -182,16 +184,14 @@ func (cn *conn) gatherPerf(ctx context.Context, st *state, inv *inventory, out s
 				if !ok || v < 0 { // -1 means no data for the interval
 					continue
 				}
-				if err := out.Metric(sdk.Metric{
+				out = append(out, sdk.Metric{
 					Resource: em.Entity.Value, Name: pm.name, Unit: pm.unit,
 					Value: float64(v) * pm.scale, Time: ts,
-				}); err != nil {
-					return err
-				}
+				})
 			}
 		}
 	}
-	return nil
+	return out, nil
 }
 
 // perfDue reports whether a perf gather is due, and records it.

@@ -83,6 +83,9 @@ func (cn *conn) login(ctx context.Context) (*state, error) {
 	t.DialTLSContext = (&tls.Dialer{NetDialer: &net.Dialer{Timeout: dialTimeout}, Config: cn.tls}).DialContext
 	t.TLSHandshakeTimeout = dialTimeout
 	sc.Client.Timeout = cn.timeout
+	// Keep a connection for every request that runs at once (two inventory
+	// halves, the perf queries, the watch) so none re-handshakes TLS.
+	t.MaxIdleConnsPerHost = perfParallel + 4
 	c, err := vim25.NewClient(ctx, sc)
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", cn.cfg.url.Host, err)

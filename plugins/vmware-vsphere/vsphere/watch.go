@@ -272,7 +272,7 @@ func (w *watcher) refetch(ctx context.Context, refs []types.ManagedObjectReferen
 	for _, r := range refs {
 		objs = append(objs, types.ObjectSpec{Obj: r})
 	}
-	return retrieveAll(ctx, w.st, []types.PropertyFilterSpec{{ObjectSet: objs, PropSet: propSet()}}, w.inv.add)
+	return retrieveAll(ctx, w.st, []types.PropertyFilterSpec{{ObjectSet: objs, PropSet: refetchPropSet()}}, w.inv.add)
 }
 
 // emit sends one resource's upsert, relationships and alert changes.
