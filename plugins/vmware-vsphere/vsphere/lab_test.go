@@ -43,11 +43,17 @@ func newLab(t testing.TB, s simlab.Shape) *lab {
 
 func newLabFromModel(t testing.TB, m *simulator.Model) *lab {
 	t.Helper()
+	return newLabWith(t, m, func(t testing.TB, p sdk.Platform) *sdk.Client { return sdktest.New(t, p) })
+}
+
+// newLabWith is newLabFromModel with another way to reach the plugin.
+func newLabWith(t testing.TB, m *simulator.Model, connect func(testing.TB, sdk.Platform) *sdk.Client) *lab {
+	t.Helper()
 	l := &lab{t: t, model: m}
 	l.serve("")
 	t.Cleanup(func() { l.srv.Close(); l.model.Remove() })
 	l.plugin = &tracked{Platform: vsphere.New(hclog.NewNullLogger())}
-	l.client = sdktest.New(t, l.plugin)
+	l.client = connect(t, l.plugin)
 	l.configure("vc", l.addr)
 	return l
 }
