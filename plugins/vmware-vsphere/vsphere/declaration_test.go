@@ -171,3 +171,26 @@ func TestHistoryAlerts(t *testing.T) {
 		t.Errorf("alerts =\n%v\nwant\n%v", lines, want)
 	}
 }
+
+func TestPerfDue(t *testing.T) {
+	t0 := time.Date(2026, 3, 31, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name     string
+		interval time.Duration
+		at       []time.Duration
+		want     []bool
+	}{
+		{"every poll by default", 0, []time.Duration{0, time.Second, 2 * time.Second}, []bool{true, true, true}},
+		{"at most once a minute", time.Minute, []time.Duration{0, 30 * time.Second, 61 * time.Second, 90 * time.Second}, []bool{true, false, true, false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cn := &conn{cfg: config{perfInterval: tt.interval}}
+			for i, d := range tt.at {
+				if got := cn.perfDue(t0.Add(d)); got != tt.want[i] {
+					t.Errorf("at +%v: due = %v, want %v", d, got, tt.want[i])
+				}
+			}
+		})
+	}
+}

@@ -28,8 +28,10 @@ func TestOneSessionAcross50Collects(t *testing.T) {
 	if _, err := l.client.Check(ctx, "vc"); err != nil {
 		t.Fatal(err)
 	}
+	l.configure("vc", l.addr) // the core re-sending the same configuration keeps the session
+	l.collect(ctx)
 	if n := l.sessions(ctx, obs, simlab.User); n != 1 {
-		t.Fatalf("sessions of %s after 50 collects and a check = %d, want 1", simlab.User, n)
+		t.Fatalf("sessions of %s after 50 collects, a check and a re-configure = %d, want 1", simlab.User, n)
 	}
 	if err := l.client.Close(ctx, "vc"); err != nil {
 		t.Fatal(err)
