@@ -27,6 +27,10 @@ const PluginName = "platform"
 // APIVersions are the wire API versions this SDK speaks, ascending.
 var APIVersions = []uint32{1}
 
+// MaxMessageBytes bounds one message from a plugin to the host. SDK batches
+// stay near MaxBatchBytes (1 MiB), which leaves room for one large record.
+const MaxMessageBytes = 8 << 20
+
 // LogLevelEnv is the environment variable through which the core passes its
 // log level to plugins.
 const LogLevelEnv = "PULSE_PLUGIN_LOG_LEVEL"

@@ -18,9 +18,6 @@ import (
 	pb "github.com/pulsehost/pulse/plugins/sdk/proto/pulsev1"
 )
 
-// MaxMessageBytes bounds one message from a plugin.
-const MaxMessageBytes = 8 << 20
-
 // Plugin is one running, negotiated and governance-checked plugin process.
 type Plugin struct {
 	// Path is the binary.
@@ -78,7 +75,7 @@ func Launch(ctx context.Context, path string, log hclog.Logger) (*Plugin, error)
 		// go-plugin lifts gRPC's receive limit to 2 GiB; bound it so a
 		// flooding plugin cannot exhaust the core's memory. SDK batches stay
 		// near 1 MiB, so 8 MiB leaves room for one large record.
-		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageBytes))},
+		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(sdk.MaxMessageBytes))},
 	})
 	fail := func(err error) (*Plugin, error) {
 		client.Kill()

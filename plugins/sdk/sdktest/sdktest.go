@@ -6,11 +6,13 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/pulsehost/pulse/plugins/sdk"
 	pb "github.com/pulsehost/pulse/plugins/sdk/proto/pulsev1"
@@ -18,19 +20,39 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
-// New serves p over an in-process gRPC connection and returns the host's
-// client for it. Both ends close when the test ends.
+// New serves p over a real gRPC connection (a unix socket in a temporary
+// directory, registered exactly as sdk.GRPCPlugin registers it in a plugin
+// process) and returns the host's client for it, with the host's message
+// bound. Both ends close when the test ends. Unlike go-plugin's test
+// connection it logs nothing, so benchmarks' output stays clean.
 func New(t testing.TB, p sdk.Platform) *sdk.Client {
 	t.Helper()
-	client, _ := plugin.TestPluginGRPCConn(t, false, map[string]plugin.Plugin{
-		sdk.PluginName: &sdk.GRPCPlugin{Impl: p},
-	})
-	t.Cleanup(func() { _ = client.Close() })
-	raw, err := client.Dispense(sdk.PluginName)
+	dir, err := os.MkdirTemp("", "sdktest")
 	if err != nil {
-		t.Fatalf("dispense: %v", err)
+		t.Fatal(err)
 	}
-	return raw.(*sdk.Client)
+	sock := filepath.Join(dir, "plugin.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	if err := (&sdk.GRPCPlugin{Impl: p}).GRPCServer(nil, srv); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	cc, err := grpc.NewClient("unix://"+sock,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(sdk.MaxMessageBytes)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cc.Close()
+		srv.Stop()
+		_ = os.RemoveAll(dir)
+	})
+	return sdk.NewClient(cc)
 }
 
 // Snapshot is everything one Collect produced, as it crossed the wire.
