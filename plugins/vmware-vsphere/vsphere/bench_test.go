@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log"
-	"net"
 	"os"
 	"syscall"
 	"testing"
@@ -12,10 +11,8 @@ import (
 
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/object"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/pulsehost/pulse/plugins/sdk"
+	"github.com/pulsehost/pulse/plugins/sdk/sdktest"
 	pb "github.com/pulsehost/pulse/plugins/sdk/proto/pulsev1"
 	"github.com/pulsehost/pulse/plugins/vmware-vsphere/internal/simlab"
 )
@@ -36,30 +33,7 @@ func benchLab(b *testing.B) *lab {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return newLabWith(b, m, grpcLoopback)
-}
-
-// grpcLoopback serves p over a plain gRPC server on 127.0.0.1 and returns
-// the host's client: the same wire as sdktest.New, without go-plugin's
-// debug logger, whose asynchronous shutdown lines would interleave with
-// the benchmark result lines `make bench` parses.
-func grpcLoopback(tb testing.TB, p sdk.Platform) *sdk.Client {
-	tb.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s := grpc.NewServer()
-	if err := (&sdk.GRPCPlugin{Impl: p}).GRPCServer(nil, s); err != nil {
-		tb.Fatal(err)
-	}
-	go func() { _ = s.Serve(lis) }()
-	cc, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = cc.Close(); s.Stop() })
-	return sdk.NewClient(cc)
+	return newLabWith(b, m, sdktest.New)
 }
 
 func peakRSSMB() float64 {
