@@ -20,11 +20,18 @@ import (
 )
 
 // lab is a simulated vCenter plus the adapter behind the real gRPC boundary.
+// The simulator runs in process (model and srv set) or in a separate
+// process (see startSimProcess).
 type lab struct {
-	t      testing.TB
-	model  *simulator.Model
-	srv    *simulator.Server
+	t     testing.TB
+	model *simulator.Model
+	srv   *simulator.Server
+	// addr is the simulator's host:port, ca its certificate (PEM), sdkURL
+	// its /sdk URL and obs the credentials observer logs in with.
 	addr   string
+	ca     []byte
+	sdkURL url.URL
+	obs    *url.Userinfo
 	plugin *tracked
 	client *sdk.Client
 }
@@ -52,10 +59,17 @@ func newLabWith(t testing.TB, m *simulator.Model, connect func(testing.TB, sdk.P
 	l := &lab{t: t, model: m}
 	l.serve("")
 	t.Cleanup(func() { l.srv.Close(); l.model.Remove() })
-	l.plugin = &tracked{Platform: vsphere.New(hclog.NewNullLogger())}
-	l.client = connect(t, l.plugin)
-	l.configure("vc", l.addr)
+	l.connect(connect)
 	return l
+}
+
+// connect starts the adapter behind connect and configures "vc" against
+// the simulator at l.addr.
+func (l *lab) connect(connect func(testing.TB, sdk.Platform) *sdk.Client) {
+	l.t.Helper()
+	l.plugin = &tracked{Platform: vsphere.New(hclog.NewNullLogger())}
+	l.client = connect(l.t, l.plugin)
+	l.configure("vc", l.addr)
 }
 
 // serve (re)starts the HTTPS server for the model on addr.
@@ -67,6 +81,10 @@ func (l *lab) serve(addr string) {
 	}
 	l.srv = srv
 	l.addr = srv.URL.Host
+	l.ca = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	l.sdkURL = *srv.URL
+	l.sdkURL.User = nil
+	l.obs = url.UserPassword("observer", "observer")
 }
 
 // configure (re)configures connection name against endpoint.
@@ -83,8 +101,7 @@ func (l *lab) configureWith(name string, extra map[string]any) {
 	for k, v := range extra {
 		cfg[k] = v
 	}
-	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: l.srv.Certificate().Raw})
-	sdktest.Configure(l.t, l.client, name, cfg, sdk.TLSConfig{CAPEM: ca})
+	sdktest.Configure(l.t, l.client, name, cfg, sdk.TLSConfig{CAPEM: l.ca})
 }
 
 // collectConn runs one Collect of connection name.
@@ -92,11 +109,12 @@ func collectConn(ctx context.Context, l *lab, name string) (*sdktest.Snapshot, e
 	return sdktest.Collect(ctx, l.client, name)
 }
 
-// observer logs in as a second user, for looking at the simulator.
+// observer logs in as a second user (a second session of the lab user on
+// a separate-process simulator), for looking at the simulator.
 func (l *lab) observer(ctx context.Context) *govmomi.Client {
 	l.t.Helper()
-	u := *l.srv.URL
-	u.User = url.UserPassword("observer", "observer")
+	u := l.sdkURL
+	u.User = l.obs
 	c, err := govmomi.NewClient(ctx, &u, true)
 	if err != nil {
 		l.t.Fatal(err)

@@ -2,12 +2,15 @@
 // simulator, VPX mode) over HTTPS for the Pulse lab: by default a small
 // model of two datacenters, each with two clusters of two ESXi hosts plus a
 // standalone host, VMs and datastores; with -model, a model saved in the
-// `govc object.save` format. It prints the lab credentials, then exactly
+// `govc object.save` format; with -bench, the benchmark model (4 clusters x
+// 10 hosts, 1,000 VMs), saved under the system temp directory on first use.
+// It prints the lab credentials, then exactly
 // one line "READY https://ADDR/sdk" on stdout once serving, and runs until
 // SIGINT or SIGTERM.
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"flag"
 	"fmt"
@@ -15,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/vmware/govmomi/simulator"
 
@@ -25,7 +29,22 @@ import (
 func main() {
 	listen := flag.String("listen", "127.0.0.1:18443", "address to serve the simulated vCenter on (keep it on loopback)")
 	model := flag.String("model", "", "directory of a saved model (govc object.save format); default: a small built-in model")
+	bench := flag.Bool("bench", false, "serve the benchmark model (4 clusters x 10 hosts, 1,000 VMs), cached under the system temp directory; the first run builds it (about 45 s)")
 	flag.Parse()
+	if *bench && *model != "" {
+		fmt.Fprintln(os.Stderr, "pulse-sim-vmware-vsphere: -bench and -model are exclusive")
+		os.Exit(2)
+	}
+	if *bench {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		dir, err := simlab.CachedModelDir(ctx, simlab.Bench, simlab.BenchModelVersion)
+		cancel()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "pulse-sim-vmware-vsphere:", err)
+			os.Exit(1)
+		}
+		*model = dir
+	}
 	if err := run(*listen, *model); err != nil {
 		fmt.Fprintln(os.Stderr, "pulse-sim-vmware-vsphere:", err)
 		os.Exit(1)
