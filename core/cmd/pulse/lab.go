@@ -42,7 +42,7 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 	log := daemon.Logger(cfg.Server)
 
 	if !*noSims {
-		sims, err := startSimulators(ctx, pluginhost.SearchDirs(cfg.Server.PluginDir), stderr)
+		sims, err := startSimulators(pluginhost.SearchDirs(cfg.Server.PluginDir), stderr)
 		defer func() {
 			for _, s := range sims {
 				_ = s.Process.Signal(syscall.SIGTERM)
@@ -74,7 +74,7 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 
 // startSimulators starts every pulse-sim-* binary found in dirs and waits for
 // each to print its READY line.
-func startSimulators(ctx context.Context, dirs []string, stderr io.Writer) ([]*exec.Cmd, error) {
+func startSimulators(dirs []string, stderr io.Writer) ([]*exec.Cmd, error) {
 	seen := map[string]bool{}
 	var cmds []*exec.Cmd
 	for _, dir := range dirs {
@@ -85,7 +85,9 @@ func startSimulators(ctx context.Context, dirs []string, stderr io.Writer) ([]*e
 				continue
 			}
 			seen[name] = true
-			cmd := exec.CommandContext(ctx, path)
+			// Not CommandContext: the lab stops simulators itself, after the
+			// core has logged out of them.
+			cmd := exec.Command(path)
 			cmd.Stderr = stderr
 			setParentDeath(cmd)
 			out, err := cmd.StdoutPipe()
