@@ -69,6 +69,8 @@ func (c *poller) run(ctx context.Context, p *Plugin) {
 	}
 	c.check(ctx, p)
 	watching := false
+	var watchers sync.WaitGroup
+	defer watchers.Wait() // no delta may reach the store after run returns
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -80,7 +82,11 @@ func (c *poller) run(ctx context.Context, p *Plugin) {
 		ok := c.poll(ctx, p)
 		if ok && !watching && p.Info.GetDeclaration().GetWatch() {
 			watching = true
-			go c.watch(ctx, p)
+			watchers.Add(1)
+			go func() {
+				defer watchers.Done()
+				c.watch(ctx, p)
+			}()
 		}
 		t.Reset(c.spec.PollInterval)
 	}
