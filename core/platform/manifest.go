@@ -7,23 +7,13 @@ import (
 
 //go:generate go run ./internal/genmanifest ../../PLATFORM_SUPPORT_MANIFEST.json ../../README.md
 
-// ManifestEntry is one platform id in the machine-readable manifest.
+// ManifestEntry is one platform id in the machine-readable manifest: the
+// product view plus the governance facts only the manifest carries.
 type ManifestEntry struct {
-	ID           ID         `json:"id"`
-	Family       Family     `json:"family,omitempty"`
-	State        string     `json:"state"`
-	Readiness    Readiness  `json:"readiness,omitempty"`
-	PrimaryMode  Mode       `json:"primary_mode,omitempty"`
-	Onboarding   Onboarding `json:"onboarding_path,omitempty"`
-	EntryPoint   string     `json:"entry_point,omitempty"`
-	Augmentation string     `json:"optional_augmentation,omitempty"`
-	Projections  []string   `json:"canonical_projections,omitempty"`
-	// Floor is the support-floor row; for admitted platforms it is labelled
-	// proposed_floor instead, because it is not a support claim.
-	Floor         map[Surface]Class `json:"support_floor,omitempty"`
-	ProposedFloor map[Surface]Class `json:"proposed_floor,omitempty"`
-	Variants      []string          `json:"runtime_variants,omitempty"`
-	Exclusions    []string          `json:"exclusions,omitempty"`
+	View
+	Readiness  Readiness `json:"readiness,omitempty"`
+	EntryPoint string    `json:"entry_point,omitempty"`
+	Exclusions []string  `json:"exclusions,omitempty"`
 }
 
 // Manifest is PLATFORM_SUPPORT_MANIFEST.json: the supported, admitted and
@@ -44,29 +34,16 @@ func BuildManifest() Manifest {
 		Comment: "Generated from core/platform by go generate; do not edit.",
 		Source:  SeedRevision,
 	}
-	for _, p := range model {
-		e := ManifestEntry{
-			ID: p.ID, Family: p.Family, State: p.SupportState(), Readiness: p.Readiness,
-			PrimaryMode: p.Mode, Onboarding: p.Onboarding, EntryPoint: p.EntryPoint,
-			Projections: p.Projections, Variants: p.RuntimeVariants, Exclusions: p.Exclusions,
-		}
-		if p.Augmentation != nil {
-			e.Augmentation = p.Augmentation.Description
-		}
-		if p.Floor != nil {
-			if p.Supported() {
-				e.Floor = p.Floor.Classes
-			} else {
-				e.ProposedFloor = p.Floor.Classes
-			}
-		}
+	for i, v := range Views() {
+		p := model[i]
+		e := ManifestEntry{View: v, Readiness: p.Readiness, EntryPoint: p.EntryPoint, Exclusions: p.Exclusions}
 		switch e.State {
 		case "supported":
-			m.Supported = append(m.Supported, p.ID)
+			m.Supported = append(m.Supported, e.ID)
 		case "admitted":
-			m.Admitted = append(m.Admitted, p.ID)
+			m.Admitted = append(m.Admitted, e.ID)
 		default:
-			m.PresentationOnly = append(m.PresentationOnly, p.ID)
+			m.PresentationOnly = append(m.PresentationOnly, e.ID)
 		}
 		m.Platforms = append(m.Platforms, e)
 	}
