@@ -86,6 +86,7 @@ func (cn *conn) login(ctx context.Context) (*state, error) {
 	// Keep a connection for every request that runs at once (two inventory
 	// halves, the perf queries, the watch) so none re-handshakes TLS.
 	t.MaxIdleConnsPerHost = perfParallel + 4
+	sc.Client.Transport = drainingTransport{t}
 	c, err := vim25.NewClient(ctx, sc)
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", cn.cfg.url.Host, err)
