@@ -109,18 +109,9 @@ func (a *Adapter) Collect(ctx context.Context, name string, out sdk.Emitter) err
 	var inv *inventory
 	var names map[types.ManagedObjectReference]string
 	var cats map[string]string
-	// The metrics gather starts while the inventory is read (see
-	// perfGather) and is recorded as done only once the read succeeded.
-	now := a.now()
-	var perf *perfGather
 	err = cn.do(ctx, func(ctx context.Context, st *state) error {
-		perf.abandon() // an earlier attempt's, on a lost session
-		perf = nil
-		if cn.perfWanted(now) {
-			perf = cn.startPerf(ctx, st)
-		}
 		var err error
-		if inv, err = cn.retrieve(ctx, st, perf); err != nil {
+		if inv, err = cn.retrieve(ctx, st); err != nil {
 			return err
 		}
 		if names, err = cn.alarmNames(ctx, st, inv); err != nil {
@@ -132,12 +123,25 @@ func (a *Adapter) Collect(ctx context.Context, name string, out sdk.Emitter) err
 		return nil
 	})
 	if err != nil {
-		perf.abandon()
 		return fmt.Errorf("collect %s: %w", name, err)
 	}
-	if perf != nil && !cn.perfDue(now) { // a concurrent collect took it
-		perf.abandon()
-		perf = nil
+	// The metrics gather runs while the inventory streams out.
+	type perfResult struct {
+		metrics []sdk.Metric
+		err     error
+	}
+	var perf chan perfResult
+	if cn.perfDue(a.now()) {
+		perf = make(chan perfResult, 1)
+		go func() {
+			var r perfResult
+			r.err = cn.do(ctx, func(ctx context.Context, st *state) error {
+				var err error
+				r.metrics, err = cn.gatherPerf(ctx, st, inv)
+				return err
+			})
+			perf <- r
+		}()
 	}
 	err = emitInventory(inv, names, out)
 	if err == nil {
@@ -148,21 +152,13 @@ func (a *Adapter) Collect(ctx context.Context, name string, out sdk.Emitter) err
 		}
 	}
 	if perf != nil {
-		metrics, perr := perf.wait(inv)
-		if perr != nil && sessionLost(ctx, perr) {
-			// Gather again after logging in, as a separate gather would.
-			perr = cn.do(ctx, func(ctx context.Context, st *state) error {
-				var err error
-				metrics, err = cn.gatherPerf(ctx, st, inv)
-				return err
-			})
-		}
+		r := <-perf
 		switch {
-		case perr != nil:
+		case r.err != nil:
 			// The snapshot is complete without metrics; they are best effort.
-			cn.log.Warn("realtime performance gather failed", "error", perr)
+			cn.log.Warn("realtime performance gather failed", "error", r.err)
 		case err == nil:
-			for _, m := range metrics {
+			for _, m := range r.metrics {
 				if err = out.Metric(m); err != nil {
 					break
 				}

@@ -56,7 +56,7 @@ func (a *Adapter) Check(ctx context.Context, name string) (sdk.CheckReport, erro
 	var inv *inventory
 	err = cn.do(ctx, func(ctx context.Context, st *state) error {
 		var err error
-		inv, err = cn.retrieve(ctx, st, nil)
+		inv, err = cn.retrieve(ctx, st)
 		return err
 	})
 	switch {

@@ -188,10 +188,8 @@ func (cn *conn) findDatacenters(ctx context.Context, st *state) ([]types.Managed
 // container views: one for the VMs' summaries, one for the VMs' placement
 // and everything else. The halves are about the same size, so the server's
 // work and our decoding run in parallel; the VM halves are merged by
-// reference before loading. A non-nil perf is offered every object as it
-// arrives, and the summaries come in pages of summaryPage VMs, so the
-// metrics gather starts while the rest is still being read.
-func (cn *conn) retrieve(ctx context.Context, st *state, perf *perfGather) (*inventory, error) {
+// reference before loading.
+func (cn *conn) retrieve(ctx context.Context, st *state) (*inventory, error) {
 	objs, err := cn.viewSpecs(ctx, st)
 	if err != nil {
 		return nil, err
@@ -209,7 +207,6 @@ func (cn *conn) retrieve(ctx context.Context, st *state, perf *perfGather) (*inv
 	var mu sync.Mutex
 	vms := map[types.ManagedObjectReference]*types.ObjectContent{}
 	add := func(oc types.ObjectContent) error {
-		perf.offer(oc)
 		mu.Lock()
 		defer mu.Unlock()
 		if oc.Obj.Type != "VirtualMachine" {
@@ -224,8 +221,8 @@ func (cn *conn) retrieve(ctx context.Context, st *state, perf *perfGather) (*inv
 		return nil
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- retrieveAll(ctx, st, summaries, summaryPage, add) }()
-	err = retrieveAll(ctx, st, rest, fullPage, add)
+	go func() { errc <- retrieveAll(ctx, st, summaries, add) }()
+	err = retrieveAll(ctx, st, rest, add)
 	if serr := <-errc; err == nil {
 		err = serr
 	}
@@ -311,22 +308,12 @@ func (inv *inventory) attachAlarms() {
 	inv.alarmStates = nil
 }
 
-// Page sizes (objects per RetrievePropertiesEx or continuation).
-const (
-	// fullPage is the page of most reads.
-	fullPage = 1000
-	// summaryPage is the page of the VM summaries read: small enough that
-	// the metrics gather of the first VMs starts early, large enough that
-	// continuations stay few.
-	summaryPage = 250
-)
-
-// retrieveAll runs RetrievePropertiesEx and its continuations (pages of
-// maxObjects), handing every object to fn.
-func retrieveAll(ctx context.Context, st *state, specs []types.PropertyFilterSpec, maxObjects int32, fn func(types.ObjectContent) error) error {
+// retrieveAll runs RetrievePropertiesEx and its continuations, handing every
+// object to fn.
+func retrieveAll(ctx context.Context, st *state, specs []types.PropertyFilterSpec, fn func(types.ObjectContent) error) error {
 	pc := st.c.ServiceContent.PropertyCollector
 	res, err := methods.RetrievePropertiesEx(ctx, st.c, &types.RetrievePropertiesEx{
-		This: pc, SpecSet: specs, Options: types.RetrieveOptions{MaxObjects: maxObjects},
+		This: pc, SpecSet: specs, Options: types.RetrieveOptions{MaxObjects: 1000},
 	})
 	if err != nil {
 		return err

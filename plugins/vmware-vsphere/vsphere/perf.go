@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/vmware/govmomi/vim25/methods"
@@ -101,20 +102,24 @@ func (cn *conn) readMaxQuery(ctx context.Context, st *state) int {
 }
 
 // gatherPerf queries the latest realtime sample of every powered-on VM and
-// connected host of inv, in batches under the server's limit, and returns
-// the metrics. Collect normally overlaps the gather with the inventory read
-// (see perfGather); this is the gather after a complete read.
+// connected host, in batches under the server's limit, and returns the
+// metrics.
 func (cn *conn) gatherPerf(ctx context.Context, st *state, inv *inventory) ([]sdk.Metric, error) {
-	g := cn.startPerf(ctx, st)
-	for _, r := range perfEntities(inv) {
-		g.add(r)
+	counters, limit, err := cn.perfSetup(ctx, st)
+	if err != nil {
+		return nil, err
 	}
-	return g.wait(inv)
-}
-
-// perfEntities returns the entities a gather covers, in output order: the
-// connected hosts, then the powered-on VMs, each sorted.
-func perfEntities(inv *inventory) []types.ManagedObjectReference {
+	var ids []types.PerfMetricId
+	byKey := map[int32]perfMetric{}
+	for _, pm := range perfMetrics {
+		if k, ok := counters[pm.counter]; ok {
+			ids = append(ids, types.PerfMetricId{CounterId: k})
+			byKey[k] = pm
+		}
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("gather perf: the server has none of the realtime counters")
+	}
 	var entities []types.ManagedObjectReference
 	for _, r := range sortedRefs(inv.hosts) {
 		if h := inv.hosts[r]; h.Runtime.ConnectionState == types.HostSystemConnectionStateConnected {
@@ -126,27 +131,76 @@ func perfEntities(inv *inventory) []types.ManagedObjectReference {
 			entities = append(entities, r)
 		}
 	}
-	return entities
+	var batches [][]types.PerfQuerySpec
+	for i := 0; i < len(entities); i += limit {
+		end := min(i+limit, len(entities))
+		b := make([]types.PerfQuerySpec, 0, end-i)
+		for _, e := range entities[i:end] {
+			b = append(b, types.PerfQuerySpec{Entity: e, MaxSample: 1, IntervalId: realtimeInterval, MetricId: ids})
+		}
+		batches = append(batches, b)
+	}
+
+	results := make([][]types.BasePerfEntityMetricBase, len(batches))
+	errs := make([]error, len(batches))
+	sem := make(chan struct{}, perfParallel)
+	var wg sync.WaitGroup
+	for i, b := range batches {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			res, err := methods.QueryPerf(ctx, st.c, &types.QueryPerf{This: *st.c.ServiceContent.PerfManager, QuerySpec: b})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			results[i] = res.Returnval
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("query perf: %w", err)
+		}
+	}
+	out := make([]sdk.Metric, 0, len(entities)*len(ids))
+	for _, batch := range results {
+		for _, base := range batch {
+			em, ok := base.(*types.PerfEntityMetric)
+			if !ok || len(em.SampleInfo) == 0 {
+				continue
+			}
+			last := len(em.SampleInfo) - 1
+			ts := em.SampleInfo[last].Timestamp
+			for _, s := range em.Value {
+				series, ok := s.(*types.PerfMetricIntSeries)
+				if !ok || series.Id.Instance != "" || len(series.Value) == 0 {
+					continue
+				}
+				pm, ok := byKey[series.Id.CounterId]
+				v := series.Value[len(series.Value)-1]
+				if !ok || v < 0 { // -1 means no data for the interval
+					continue
+				}
+				out = append(out, sdk.Metric{
+					Resource: em.Entity.Value, Name: pm.name, Unit: pm.unit,
+					Value: float64(v) * pm.scale, Time: ts,
+				})
+			}
+		}
+	}
+	return out, nil
 }
 
 // perfDue reports whether a perf gather is due, and records it.
 func (cn *conn) perfDue(now time.Time) bool {
 	cn.mu.Lock()
 	defer cn.mu.Unlock()
-	if !cn.perfDueLocked(now) {
+	if cn.cfg.perfInterval > 0 && !cn.last.IsZero() && now.Sub(cn.last) < cn.cfg.perfInterval {
 		return false
 	}
 	cn.last = now
 	return true
-}
-
-// perfWanted reports whether a perf gather is due, without recording it.
-func (cn *conn) perfWanted(now time.Time) bool {
-	cn.mu.Lock()
-	defer cn.mu.Unlock()
-	return cn.perfDueLocked(now)
-}
-
-func (cn *conn) perfDueLocked(now time.Time) bool {
-	return cn.cfg.perfInterval <= 0 || cn.last.IsZero() || now.Sub(cn.last) >= cn.cfg.perfInterval
 }

@@ -136,7 +136,7 @@ func (cn *conn) watch(ctx context.Context, st *state, out sdk.Emitter) error {
 // resync reads the whole inventory and emits it; resources that were known
 // and are gone are reported Removed.
 func (w *watcher) resync(ctx context.Context) error {
-	inv, err := w.cn.retrieve(ctx, w.st, nil)
+	inv, err := w.cn.retrieve(ctx, w.st)
 	if err != nil {
 		return err
 	}
@@ -272,7 +272,7 @@ func (w *watcher) refetch(ctx context.Context, refs []types.ManagedObjectReferen
 	for _, r := range refs {
 		objs = append(objs, types.ObjectSpec{Obj: r})
 	}
-	return retrieveAll(ctx, w.st, []types.PropertyFilterSpec{{ObjectSet: objs, PropSet: refetchPropSet()}}, fullPage, w.inv.add)
+	return retrieveAll(ctx, w.st, []types.PropertyFilterSpec{{ObjectSet: objs, PropSet: refetchPropSet()}}, w.inv.add)
 }
 
 // emit sends one resource's upsert, relationships and alert changes.
