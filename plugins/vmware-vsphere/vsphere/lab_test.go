@@ -50,25 +50,19 @@ func newLab(t testing.TB, s simlab.Shape) *lab {
 
 func newLabFromModel(t testing.TB, m *simulator.Model) *lab {
 	t.Helper()
-	return newLabWith(t, m, func(t testing.TB, p sdk.Platform) *sdk.Client { return sdktest.New(t, p) })
-}
-
-// newLabWith is newLabFromModel with another way to reach the plugin.
-func newLabWith(t testing.TB, m *simulator.Model, connect func(testing.TB, sdk.Platform) *sdk.Client) *lab {
-	t.Helper()
 	l := &lab{t: t, model: m}
 	l.serve("")
 	t.Cleanup(func() { l.srv.Close(); l.model.Remove() })
-	l.connect(connect)
+	l.connect()
 	return l
 }
 
-// connect starts the adapter behind connect and configures "vc" against
-// the simulator at l.addr.
-func (l *lab) connect(connect func(testing.TB, sdk.Platform) *sdk.Client) {
+// connect starts the adapter behind the real gRPC boundary (sdktest.New)
+// and configures "vc" against the simulator at l.addr.
+func (l *lab) connect() {
 	l.t.Helper()
 	l.plugin = &tracked{Platform: vsphere.New(hclog.NewNullLogger())}
-	l.client = connect(l.t, l.plugin)
+	l.client = sdktest.New(l.t, l.plugin)
 	l.configure("vc", l.addr)
 }
 

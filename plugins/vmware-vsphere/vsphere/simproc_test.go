@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pulsehost/pulse/plugins/sdk/sdktest"
 	"github.com/pulsehost/pulse/plugins/vmware-vsphere/internal/simlab"
 )
 
@@ -50,7 +49,7 @@ func newBenchLab(b *testing.B) (*lab, *simProcess) {
 	}
 	l.sdkURL, l.addr = *u, u.Host
 	l.ca = serverCertPEM(b, l.addr)
-	l.connect(sdktest.New)
+	l.connect()
 	return l, sim
 }
 
