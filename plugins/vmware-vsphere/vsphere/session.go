@@ -84,7 +84,8 @@ func (cn *conn) login(ctx context.Context) (*state, error) {
 	t.TLSHandshakeTimeout = dialTimeout
 	sc.Client.Timeout = cn.timeout
 	// Keep a connection for every request that runs at once (two inventory
-	// halves, the perf queries, the watch) so none re-handshakes TLS.
+	// halves, the perf queries, the watch) so none re-handshakes TLS, and
+	// read every response to its end so each connection is reused.
 	t.MaxIdleConnsPerHost = perfParallel + 4
 	sc.Client.Transport = drainingTransport{t}
 	c, err := vim25.NewClient(ctx, sc)

@@ -4,9 +4,9 @@
 // standalone host, VMs and datastores; with -model, a model saved in the
 // `govc object.save` format; with -bench, the benchmark model (4 clusters x
 // 10 hosts, 1,000 VMs), saved under the system temp directory on first use.
-// It prints the lab credentials, then exactly
-// one line "READY https://ADDR/sdk" on stdout once serving, and runs until
-// SIGINT or SIGTERM.
+// It prints the lab credentials, then exactly one line
+// "READY https://ADDR/sdk" on stdout once serving (-listen 127.0.0.1:0
+// picks a free port), and runs until SIGINT or SIGTERM.
 package main
 
 import (
