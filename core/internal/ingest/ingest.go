@@ -5,7 +5,6 @@
 package ingest
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -83,7 +82,7 @@ func (ru *Rule) checkResource(r *pb.Resource) string {
 	case len(r.GetAttributes()) > MaxAttributeBytes:
 		return fmt.Sprintf("attributes are %d bytes, the limit is %d", len(r.GetAttributes()), MaxAttributeBytes)
 	}
-	if a := r.GetAttributes(); len(a) > 0 && (a[0] != '{' || !json.Valid(a)) {
+	if a := r.GetAttributes(); len(a) > 0 && (a[0] != '{' || !validJSON(a)) {
 		return "attributes are not a JSON object"
 	}
 	for _, k := range r.GetIdentity() {
