@@ -23,6 +23,7 @@ import (
 // Store is what the API reads from the unified store.
 type Store interface {
 	Resources(store.Filter) []resource.Resource
+	Counts() []store.Count
 	Resource(id string) (resource.Resource, bool)
 	Alerts(store.AlertFilter) []resource.Alert
 	RecoveryPoints(resourceID string) []resource.RecoveryPoint

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 
@@ -60,18 +59,9 @@ func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
 		m.sample("pulse_plugin_restarts_total", float64(p.Restarts), "platform", p.Platform)
 	}
 
-	counts := map[[2]string]int{}
-	for _, r := range s.store.Resources(store.Filter{}) {
-		counts[[2]string{string(r.Type), fmt.Sprint(r.Stale)}]++
-	}
-	keys := make([][2]string, 0, len(counts))
-	for k := range counts {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i][0]+keys[i][1] < keys[j][0]+keys[j][1] })
 	m.help("pulse_resources", "gauge", "Canonical resources in the store.")
-	for _, k := range keys {
-		m.sample("pulse_resources", float64(counts[k]), "type", k[0], "stale", k[1])
+	for _, c := range s.store.Counts() {
+		m.sample("pulse_resources", float64(c.N), "type", string(c.Type), "stale", fmt.Sprint(c.Stale))
 	}
 	sev := map[string]int{"info": 0, "warning": 0, "critical": 0}
 	for _, a := range s.store.Alerts(store.AlertFilter{}) {

@@ -32,11 +32,7 @@ func (s *Store) Resources(f Filter) []resource.Resource {
 			continue
 		}
 		seen[id] = true
-		r := s.build(c)
-		if f.Stale != nil && r.Stale != *f.Stale {
-			continue
-		}
-		out = append(out, r)
+		out = append(out, s.build(c))
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -51,9 +47,12 @@ func (s *Store) Resources(f Filter) []resource.Resource {
 	return out
 }
 
-// matches applies the cheap parts of f.
+// matches reports whether c passes f, without building it.
 func (s *Store) matches(c *canon, f Filter) bool {
 	if f.Type != "" && c.view.typ != f.Type {
+		return false
+	}
+	if f.Stale != nil && s.stale(c) != *f.Stale {
 		return false
 	}
 	if f.Platform == "" && f.Connection == "" {
@@ -66,6 +65,55 @@ func (s *Store) matches(c *canon, f Filter) bool {
 		}
 	}
 	return false
+}
+
+// stale reports whether every source of c is stale, as build computes
+// Resource.Stale. Caller holds mu.
+func (s *Store) stale(c *canon) bool {
+	for _, k := range c.members {
+		if ss := s.st.sources[s.st.recs[k].src]; ss == nil || !ss.stale {
+			return false
+		}
+	}
+	return true
+}
+
+// Count is the number of canonical resources of one type and staleness.
+type Count struct {
+	Type  resource.Type
+	Stale bool
+	N     int
+}
+
+// Counts tallies the canonical resources by type and staleness without
+// copying them (for metrics), sorted by type, fresh before stale.
+func (s *Store) Counts() []Count {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	tally := map[Count]int{}
+	for _, c := range s.st.canons {
+		tally[Count{Type: c.view.typ, Stale: s.stale(c)}]++
+	}
+	out := make([]Count, 0, len(tally))
+	for k, n := range tally {
+		k.N = n
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Type != out[j].Type {
+			return out[i].Type < out[j].Type
+		}
+		return !out[i].Stale && out[j].Stale
+	})
+	return out
+}
+
+// Has reports whether src has delivered a record with nativeID.
+func (s *Store) Has(src resource.SourceRef, nativeID string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.st.bySrc[src][nativeID]
+	return ok
 }
 
 // Resource returns a copy of the canonical resource with id.
