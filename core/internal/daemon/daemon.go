@@ -61,7 +61,7 @@ func Run(ctx context.Context, cfg *config.Config, log hclog.Logger, version stri
 	if err != nil {
 		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
 	}
-	host := pluginhost.New(log, NewSink(st), pluginhost.Options{Dirs: pluginhost.SearchDirs(cfg.Server.PluginDir)})
+	host := pluginhost.New(log, st, pluginhost.Options{Dirs: pluginhost.SearchDirs(cfg.Server.PluginDir)})
 	host.Start(ctx, Specs(cfg))
 	defer host.Stop()
 

@@ -9,17 +9,18 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/pulsehost/pulse/core/internal/store"
 	"github.com/pulsehost/pulse/core/resource"
 	"github.com/pulsehost/pulse/plugins/sdk"
 )
 
-// Sink is where validated records go: the unified store.
+// Sink is where validated records go: the unified store (*store.Store).
 type Sink interface {
-	ApplySnapshot(ctx context.Context, src resource.SourceRef, snap resource.Snapshot, at time.Time) error
-	ApplyDelta(ctx context.Context, src resource.SourceRef, d resource.Delta, at time.Time) error
+	ApplySnapshot(ctx context.Context, src resource.SourceRef, snap resource.Snapshot, at time.Time) (store.ApplyStats, error)
+	ApplyDelta(ctx context.Context, src resource.SourceRef, d resource.Delta, at time.Time) (store.ApplyStats, error)
 	MarkStale(ctx context.Context, src resource.SourceRef, reason string, at time.Time) error
-	// Known reports whether the store holds nativeID for src (for deltas).
-	Known(src resource.SourceRef, nativeID string) bool
+	// Has reports whether src has delivered nativeID (a delta may link to it).
+	Has(src resource.SourceRef, nativeID string) bool
 }
 
 // ConnSpec is one configured connection, as the host needs it.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/pulsehost/pulse/core/internal/store"
 	"github.com/pulsehost/pulse/core/internal/testplugin"
 	"github.com/pulsehost/pulse/core/resource"
 	"github.com/pulsehost/pulse/plugins/sdk"
@@ -49,7 +50,7 @@ type memSink struct {
 	known     map[string]bool
 }
 
-func (m *memSink) ApplySnapshot(_ context.Context, _ resource.SourceRef, s resource.Snapshot, _ time.Time) error {
+func (m *memSink) ApplySnapshot(_ context.Context, _ resource.SourceRef, s resource.Snapshot, _ time.Time) (store.ApplyStats, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.snapshots++
@@ -58,10 +59,10 @@ func (m *memSink) ApplySnapshot(_ context.Context, _ resource.SourceRef, s resou
 	for _, r := range s.Resources {
 		m.known[r.NativeID] = true
 	}
-	return nil
+	return store.ApplyStats{Upserted: len(s.Resources)}, nil
 }
-func (m *memSink) ApplyDelta(context.Context, resource.SourceRef, resource.Delta, time.Time) error {
-	return nil
+func (m *memSink) ApplyDelta(context.Context, resource.SourceRef, resource.Delta, time.Time) (store.ApplyStats, error) {
+	return store.ApplyStats{}, nil
 }
 func (m *memSink) MarkStale(_ context.Context, _ resource.SourceRef, reason string, _ time.Time) error {
 	m.mu.Lock()
@@ -69,7 +70,7 @@ func (m *memSink) MarkStale(_ context.Context, _ resource.SourceRef, reason stri
 	m.stale = reason
 	return nil
 }
-func (m *memSink) Known(_ resource.SourceRef, id string) bool {
+func (m *memSink) Has(_ resource.SourceRef, id string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.known[id]

@@ -134,7 +134,7 @@ func (c *poller) poll(ctx context.Context, p *Plugin) bool {
 	var rejected []ingest.Rejection
 	if err == nil {
 		snap, rejected = asm.Snapshot()
-		err = c.s.h.sink.ApplySnapshot(ctx, c.src, snap, start)
+		_, err = c.s.h.sink.ApplySnapshot(ctx, c.src, snap, start)
 		if err != nil {
 			err = fmt.Errorf("store: %w", err)
 		}
@@ -207,13 +207,14 @@ func (c *poller) watch(ctx context.Context, p *Plugin) {
 			if err := asm.Add(b); err != nil {
 				return err
 			}
-			d, rejected := asm.Delta(func(id string) bool { return c.s.h.sink.Known(c.src, id) })
+			d, rejected := asm.Delta(func(id string) bool { return c.s.h.sink.Has(c.src, id) })
 			if len(rejected) > 0 {
 				c.mu.Lock()
 				c.st.Rejected += uint64(len(rejected))
 				c.mu.Unlock()
 			}
-			return c.s.h.sink.ApplyDelta(ctx, c.src, d, now)
+			_, err := c.s.h.sink.ApplyDelta(ctx, c.src, d, now)
+			return err
 		})
 		c.mu.Lock()
 		c.st.Watching = false
