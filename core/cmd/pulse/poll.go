@@ -116,35 +116,20 @@ func poll(cfg *config.Config, c *config.Connection, log hclog.Logger) (*pollResu
 	out := &pollResult{Platform: c.Platform, Connection: c.Name, Plugin: path, PluginVersion: p.Version(),
 		Rejected: []ingest.Rejection{}, Resources: []resource.Resource{}, Alerts: []resource.Alert{},
 		RecoveryPoints: []resource.RecoveryPoint{}, Metrics: []resource.Metric{}}
-	conn, err := c.SDK(p.Schema)
-	if err != nil {
-		return nil, err
-	}
-	conn.Timeout = c.Timeout
-	if err := p.RPC.Configure(ctx, conn); err != nil {
+	if err := p.Configure(ctx, c.SDK, c.Timeout); err != nil {
 		return nil, fmt.Errorf("configure: %w", err)
 	}
 	defer p.RPC.Close(context.Background(), c.Name)
-
-	cctx, ccancel := context.WithTimeout(ctx, c.Timeout)
-	rep, err := p.RPC.Check(cctx, c.Name)
-	ccancel()
-	if err != nil {
-		rep = sdk.CheckReport{Checks: []sdk.SubCheck{{Name: "check", Message: err.Error()}}}
-	}
+	rep := p.Check(ctx, c.Name, c.Timeout)
 	out.Check = &rep
 
 	start := time.Now()
-	asm := ingest.NewAssembler(p.Rule, start)
-	cctx, ccancel = context.WithTimeout(ctx, c.Timeout)
-	err = p.RPC.Collect(cctx, c.Name, asm.Add)
-	ccancel()
+	snap, rejected, err := p.Collect(ctx, c.Name, c.Timeout, start)
 	out.DurationMS = float64(time.Since(start).Microseconds()) / 1000
 	if err != nil {
 		out.Error = "collect: " + err.Error()
 		return out, fmt.Errorf("collect: %w", err)
 	}
-	snap, rejected := asm.Snapshot()
 	out.Rejected = append(out.Rejected, rejected...)
 	if err := canonicalize(ctx, out, c, snap, start); err != nil {
 		return out, err

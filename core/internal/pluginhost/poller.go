@@ -93,25 +93,13 @@ func (c *poller) run(ctx context.Context, p *Plugin) {
 }
 
 func (c *poller) configure(ctx context.Context, p *Plugin) error {
-	conn, err := c.spec.Build(p.Schema)
-	if err != nil {
-		return err
-	}
-	conn.Timeout = c.spec.Timeout
-	cctx, cancel := context.WithTimeout(ctx, c.spec.Timeout)
-	defer cancel()
-	return p.RPC.Configure(cctx, conn)
+	return p.Configure(ctx, c.spec.Build, c.spec.Timeout)
 }
 
 func (c *poller) check(ctx context.Context, p *Plugin) {
-	cctx, cancel := context.WithTimeout(ctx, c.spec.Timeout)
-	defer cancel()
-	rep, err := p.RPC.Check(cctx, c.spec.Name)
+	rep := p.Check(ctx, c.spec.Name, c.spec.Timeout)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err != nil {
-		rep = sdk.CheckReport{Checks: []sdk.SubCheck{{Name: "check", Message: err.Error()}}}
-	}
 	c.st.Check = &rep
 }
 
@@ -119,21 +107,14 @@ func (c *poller) check(ctx context.Context, p *Plugin) {
 func (c *poller) poll(ctx context.Context, p *Plugin) bool {
 	log := c.s.h.log.With("platform", c.spec.Platform, "connection", c.spec.Name)
 	start := time.Now()
-	cctx, cancel := context.WithTimeout(ctx, c.spec.Timeout)
-	defer cancel()
-	asm := ingest.NewAssembler(p.Rule, start)
-	err := p.RPC.Collect(cctx, c.spec.Name, asm.Add)
+	snap, rejected, err := p.Collect(ctx, c.spec.Name, c.spec.Timeout, start)
 	if errors.Is(err, sdk.ErrUnknownConnection) && ctx.Err() == nil {
 		// The plugin lost its configuration: configure again and retry once.
 		if cerr := c.configure(ctx, p); cerr == nil {
-			asm = ingest.NewAssembler(p.Rule, start)
-			err = p.RPC.Collect(cctx, c.spec.Name, asm.Add)
+			snap, rejected, err = p.Collect(ctx, c.spec.Name, c.spec.Timeout, start)
 		}
 	}
-	var snap resource.Snapshot
-	var rejected []ingest.Rejection
 	if err == nil {
-		snap, rejected = asm.Snapshot()
 		_, err = c.s.h.sink.ApplySnapshot(ctx, c.src, snap, start)
 		if err != nil {
 			err = fmt.Errorf("store: %w", err)
