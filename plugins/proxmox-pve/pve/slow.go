@@ -113,41 +113,47 @@ func (c *conn) readSlow(ctx context.Context, v *view) error {
 // run executes jobs with bounded concurrency and applies their results. It
 // reports whether a read failed but kept an older result (retry next cycle).
 func (c *conn) run(ctx context.Context, jobs []job, d *slowData) (retry bool, fatal error) {
-	var (
-		wg  sync.WaitGroup
-		mu  sync.Mutex
-		sem = make(chan struct{}, c.opts.Workers)
-	)
-	for _, j := range jobs {
+	var mu sync.Mutex
+	c.parallel(len(jobs), func(i int) {
+		j := jobs[i]
+		apply, err := j.fetch(ctx)
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err == nil:
+			apply(d)
+		case j.node != "" && nodeUnreachable(err):
+			c.log.Warn("node unreachable, keeping its last results", "node", j.node, "read", j.what, "error", err)
+		case j.had:
+			c.log.Warn("slow read failed, keeping its last result", "node", j.node, "read", j.what, "error", err)
+			retry = true
+		default:
+			if fatal == nil {
+				where := j.what
+				if j.node != "" {
+					where += " of node " + j.node
+				}
+				fatal = fmt.Errorf("read %s: %w", where, explained{err})
+			}
+		}
+	})
+	return retry, fatal
+}
+
+// parallel calls fn(0..n-1) on at most opts.Workers goroutines and waits.
+func (c *conn) parallel(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, c.opts.Workers)
+	for i := 0; i < n; i++ {
 		wg.Add(1)
 		sem <- struct{}{}
-		go func(j job) {
+		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			apply, err := j.fetch(ctx)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				apply(d)
-			case j.node != "" && nodeUnreachable(err):
-				c.log.Warn("node unreachable, keeping its last results", "node", j.node, "read", j.what, "error", err)
-			case j.had:
-				c.log.Warn("slow read failed, keeping its last result", "node", j.node, "read", j.what, "error", err)
-				retry = true
-			default:
-				if fatal == nil {
-					where := j.what
-					if j.node != "" {
-						where += " of node " + j.node
-					}
-					fatal = fmt.Errorf("read %s: %w", where, explained{err})
-				}
-			}
-		}(j)
+			fn(i)
+		}()
 	}
 	wg.Wait()
-	return retry, fatal
 }
 
 // backupJobs lists backups once per shared storage (from one node where it
@@ -230,29 +236,19 @@ func (c *conn) snapshotScan(ctx context.Context, v *view, d *slowData) {
 	} else {
 		d.snapNext = 0
 	}
-	var (
-		wg  sync.WaitGroup
-		mu  sync.Mutex
-		sem = make(chan struct{}, c.opts.Workers)
-	)
-	for _, g := range pick {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(g clusterRes) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			var ss []snapshot
-			err := c.client.get(ctx, nodePath(g.Node, g.Type, strconv.Itoa(g.VMID), "snapshot"), &ss)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				c.log.Debug("snapshot listing failed, keeping the last one", "vmid", g.VMID, "error", err)
-				return
-			}
-			d.snapshots[g.VMID], d.snapKind[g.VMID] = ss, g.Type
-		}(g)
-	}
-	wg.Wait()
+	var mu sync.Mutex
+	c.parallel(len(pick), func(i int) {
+		g := pick[i]
+		var ss []snapshot
+		err := c.client.get(ctx, nodePath(g.Node, g.Type, strconv.Itoa(g.VMID), "snapshot"), &ss)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			c.log.Debug("snapshot listing failed, keeping the last one", "vmid", g.VMID, "error", err)
+			return
+		}
+		d.snapshots[g.VMID], d.snapKind[g.VMID] = ss, g.Type
+	})
 }
 
 func copySlow(p *slowData) *slowData {
