@@ -69,3 +69,20 @@ func BenchmarkResources10k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCounts10k is what a /metrics scrape costs the store.
+func BenchmarkCounts10k(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "pulse.db"), hclog.NewNullLogger())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.ApplySnapshot(b.Context(), pveLab, genSnapshot(10000, 0), t0); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if cs := s.Counts(); len(cs) == 0 {
+			b.Fatal("no counts")
+		}
+	}
+}
