@@ -10,7 +10,7 @@ SIMS     := $(wildcard plugins/*/cmd/pulse-sim-*)
 PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 
-.PHONY: build run test bench generate proto clean
+.PHONY: build run test bench generate schemas proto clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/pulse ./core/cmd/pulse
@@ -33,6 +33,11 @@ bench:
 
 generate:
 	$(GO) generate ./core/platform
+
+# Regenerates the Proxmox API schema extracts the tests validate against,
+# from the full official descriptions in ../shared/api-schemas.
+schemas:
+	$(GO) run ./plugins/internal/proxmox/apischema/cmd/apischema-extract
 
 # Regenerates the committed protobuf code; needs Debian's protobuf-compiler.
 proto:

@@ -12,7 +12,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/pulsehost/pulse/plugins/proxmox-pve/fakepve"
-	"github.com/pulsehost/pulse/plugins/proxmox-pve/internal/apischema"
+	"github.com/pulsehost/pulse/plugins/internal/proxmox/apischema"
 	"github.com/pulsehost/pulse/plugins/proxmox-pve/pve"
 	"github.com/pulsehost/pulse/plugins/sdk"
 	"github.com/pulsehost/pulse/plugins/sdk/sdktest"
@@ -101,13 +101,9 @@ func (l *lab) mustCollect(name string) *sdktest.Snapshot {
 }
 
 // validateResponses checks every response the fake serves during a test
-// against pve-apidoc.json.
+// against the schema extract of pve-apidoc.json.
 func validateResponses(t *testing.T, f *fakepve.Fake) {
-	p, err := apischema.Locate(".", "pve-apidoc.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := loadDoc(p)
+	doc, err := apischema.Open("pve")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,16 +122,6 @@ func validateResponses(t *testing.T, f *fakepve.Fake) {
 	})
 }
 
-var (
-	docOnce sync.Once
-	doc     *apischema.Doc
-	docErr  error
-)
-
-func loadDoc(p string) (*apischema.Doc, error) {
-	docOnce.Do(func() { doc, docErr = apischema.Load(p) })
-	return doc, docErr
-}
 
 // readable is a snapshot with attributes as JSON rather than bytes, for
 // golden files.

@@ -1,6 +1,13 @@
-// Package apischema loads the official Proxmox VE API description
-// (pve-apidoc.json, the API viewer's data as JSON) and validates JSON
+// Package apischema loads the official Proxmox API descriptions (VE, Backup
+// Server and Mail Gateway: the API viewer's data as JSON) and validates JSON
 // responses against the "returns" schema of the endpoint that served them.
+// The fakes of the three Proxmox adapters are tested against it.
+//
+// The full descriptions are large and live outside the repository
+// (../shared/api-schemas); each adapter commits a generated extract of the
+// endpoints it uses under plugins/proxmox-<product>/testdata/apischema/, made
+// by Extract (see cmd/apischema-extract and `make schemas`), and tests load
+// that extract with Open.
 // It speaks the schema dialect Proxmox uses: type (string, integer, number,
 // boolean as 0/1 or true/false, array, object, null, any), optional,
 // properties, items, enum, minimum, maximum, pattern, minLength, maxLength,
@@ -27,15 +34,24 @@ type Doc struct {
 type node struct {
 	Path     string                    `json:"path"`
 	Info     map[string]map[string]any `json:"info"`
-	Children []node                    `json:"children"`
+	Children []node                    `json:"children,omitempty"`
 }
 
-// Load reads an apidoc JSON file.
+// Load reads an apidoc JSON file: a full description or an extract.
 func Load(path string) (*Doc, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read api description: %w", err)
 	}
+	d, err := Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return d, nil
+}
+
+// Parse parses an apidoc document: a full description or an extract.
+func Parse(raw []byte) (*Doc, error) {
 	var roots []node
 	if err := json.Unmarshal(raw, &roots); err != nil {
 		return nil, fmt.Errorf("parse api description: %w", err)
@@ -56,20 +72,16 @@ func Load(path string) (*Doc, error) {
 	return d, nil
 }
 
-// Locate finds ../shared/api-schemas/<file> beside the repository root, the
-// directory holding go.mod, walking up from dir.
-func Locate(dir, file string) (string, error) {
+// RepoRoot finds the repository root, the directory holding go.mod, walking
+// up from dir.
+func RepoRoot(dir string) (string, error) {
 	d, err := filepath.Abs(dir)
 	if err != nil {
 		return "", err
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			p := filepath.Join(d, "..", "shared", "api-schemas", file)
-			if _, err := os.Stat(p); err != nil {
-				return "", fmt.Errorf("api schema %s not found beside the repository root: %w", file, err)
-			}
-			return p, nil
+			return d, nil
 		}
 		parent := filepath.Dir(d)
 		if parent == d {

@@ -51,11 +51,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestMatch(t *testing.T) {
-	p, err := Locate(".", "pve-apidoc.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := Load(p)
+	d, err := Open("pve")
 	if err != nil {
 		t.Fatal(err)
 	}
