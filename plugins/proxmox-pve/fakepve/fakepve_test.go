@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pulsehost/pulse/plugins/proxmox-pve/fakepve"
 	"github.com/pulsehost/pulse/plugins/internal/proxmox/apischema"
+	"github.com/pulsehost/pulse/plugins/proxmox-pve/fakepve"
 )
 
 func loadDoc(t *testing.T) *apischema.Doc {

@@ -11,8 +11,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/pulsehost/pulse/plugins/proxmox-pve/fakepve"
 	"github.com/pulsehost/pulse/plugins/internal/proxmox/apischema"
+	"github.com/pulsehost/pulse/plugins/proxmox-pve/fakepve"
 	"github.com/pulsehost/pulse/plugins/proxmox-pve/pve"
 	"github.com/pulsehost/pulse/plugins/sdk"
 	"github.com/pulsehost/pulse/plugins/sdk/sdktest"
@@ -121,7 +121,6 @@ func validateResponses(t *testing.T, f *fakepve.Fake) {
 		}
 	})
 }
-
 
 // readable is a snapshot with attributes as JSON rather than bytes, for
 // golden files.
