@@ -199,17 +199,22 @@ func TestHungPluginRestarted(t *testing.T) {
 }
 
 func TestFaultsGiveClearConnectionState(t *testing.T) {
-	for _, tc := range []struct{ mode, want string }{
-		{"slow:5s", "timed out after 500ms"},
-		{"error", "upstream said no"},
-		{"flood", "larger than max"},
+	// Only the slow case needs a short timeout; the others get room so that
+	// a loaded machine cannot turn their fault into a timeout.
+	for _, tc := range []struct {
+		mode, want string
+		timeout    time.Duration
+	}{
+		{"slow:5s", "timed out after 500ms", 500 * time.Millisecond},
+		{"error", "upstream said no", 5 * time.Second},
+		{"flood", "larger than max", 5 * time.Second},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			control := filepath.Join(t.TempDir(), "mode")
 			setMode(t, control, tc.mode)
 			sink := &memSink{}
 			h := New(hclog.NewNullLogger(), sink, Options{Dirs: []string{pluginDir}, HungAfter: 100})
-			h.Start(context.Background(), []ConnSpec{spec(t, control, time.Second, 500*time.Millisecond)})
+			h.Start(context.Background(), []ConnSpec{spec(t, control, tc.timeout, tc.timeout)})
 			defer h.Stop()
 			waitFor(t, "poll failure", 10*time.Second, func() bool { return h.Connections()[0].Failures > 0 })
 			c := h.Connections()[0]
