@@ -85,7 +85,7 @@ var Metrics = []MetricDef{
 
 	// Ceph.
 	{"ceph_osds_up", UnitCount, Gauge, []Type{TypeCeph}, "Ceph OSDs that are up."},
-	{"ceph_osds_total", UnitCount, Gauge, []Type{TypeCeph}, "Ceph OSDs in the cluster map."},
+	{"ceph_osds", UnitCount, Gauge, []Type{TypeCeph}, "Ceph OSDs in the cluster map."},
 
 	// Physical disks.
 	{"disk_life_remaining_ratio", UnitRatio, Gauge, []Type{TypePhysicalDisk}, "SSD endurance left as the drive reports it (1 = new)."},

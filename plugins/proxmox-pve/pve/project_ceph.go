@@ -83,7 +83,7 @@ func projectCeph(e *emitter, v *view) {
 	e.metric(id, "storage_used_bytes", c.PGMap.BytesUsed, "bytes")
 	e.metric(id, "storage_total_bytes", c.PGMap.BytesTotal, "bytes")
 	e.metric(id, "ceph_osds_up", float64(a.OSDsUp), "count")
-	e.metric(id, "ceph_osds_total", float64(a.OSDs), "count")
+	e.metric(id, "ceph_osds", float64(a.OSDs), "count")
 	if status != resource.StatusDegraded {
 		return
 	}
