@@ -227,3 +227,17 @@ func TestReadmeMatrixIsFresh(t *testing.T) {
 		t.Fatal("README.md's support matrix is stale: run `go generate ./core/platform` and commit it")
 	}
 }
+
+func TestReadmeMetricVocabularyIsFresh(t *testing.T) {
+	doc, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, ok := SpliceMetrics(string(doc))
+	if !ok {
+		t.Fatal("README.md lacks the generated metric vocabulary markers")
+	}
+	if want != string(doc) {
+		t.Fatal("README.md's metric vocabulary is stale: run `go generate ./core/platform` and commit it")
+	}
+}

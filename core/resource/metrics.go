@@ -83,6 +83,10 @@ var Metrics = []MetricDef{
 	{"storage_available_bytes", UnitBytes, Gauge, storageTypes, "Space still available to writers (may be less than total minus used)."},
 	{"storage_usage_ratio", UnitRatio, Gauge, storageTypes, "storage_used_bytes / storage_total_bytes (0..1)."},
 
+	// Ceph.
+	{"ceph_osds_up", UnitCount, Gauge, []Type{TypeCeph}, "Ceph OSDs that are up."},
+	{"ceph_osds", UnitCount, Gauge, []Type{TypeCeph}, "Ceph OSDs in the cluster map."},
+
 	// Physical disks.
 	{"disk_life_remaining_ratio", UnitRatio, Gauge, []Type{TypePhysicalDisk}, "SSD endurance left as the drive reports it (1 = new)."},
 	{"disk_power_on_seconds", UnitSeconds, Gauge, []Type{TypePhysicalDisk}, "Power-on time from SMART."},

@@ -15,7 +15,7 @@ type Assembler struct {
 	now      time.Time
 	snap     resource.Snapshot
 	delta    resource.Delta
-	known    map[string]bool // native ids of accepted resources
+	known    map[string]resource.Type // native ids of accepted resources → type
 	alerts   map[string]bool
 	links    []*pb.Relationship
 	metrics  []*pb.Metric
@@ -25,7 +25,7 @@ type Assembler struct {
 
 // NewAssembler starts a snapshot for rule at time now.
 func NewAssembler(rule *Rule, now time.Time) *Assembler {
-	return &Assembler{rule: rule, now: now, known: map[string]bool{}, alerts: map[string]bool{}}
+	return &Assembler{rule: rule, now: now, known: map[string]resource.Type{}, alerts: map[string]bool{}}
 }
 
 func (a *Assembler) reject(kind, id, reason string) {
@@ -44,11 +44,11 @@ func (a *Assembler) Add(b *pb.Batch) error {
 			a.reject("resource", r.GetNativeId(), why)
 			continue
 		}
-		if a.known[r.NativeId] {
+		if _, dup := a.known[r.NativeId]; dup {
 			a.reject("resource", r.NativeId, "duplicate native_id in one snapshot")
 			continue
 		}
-		a.known[r.NativeId] = true
+		a.known[r.NativeId] = resource.Type(r.Type)
 		a.snap.Resources = append(a.snap.Resources, observation(r))
 	}
 	a.links = append(a.links, b.Relationships...)
@@ -86,10 +86,23 @@ func (a *Assembler) Add(b *pb.Batch) error {
 	return nil
 }
 
+// Existing reports the type of a resource a source delivered before, for a
+// delta whose links and metrics refer to it.
+type Existing func(nativeID string) (resource.Type, bool)
+
 // resolve validates links and metrics once every resource is known. For a
 // delta, ids already known to the store (existing) are valid targets too.
-func (a *Assembler) resolve(existing func(nativeID string) bool) {
-	known := func(id string) bool { return a.known[id] || (existing != nil && existing(id)) }
+func (a *Assembler) resolve(existing Existing) {
+	typeOf := func(id string) (resource.Type, bool) {
+		if t, ok := a.known[id]; ok {
+			return t, true
+		}
+		if existing != nil {
+			return existing(id)
+		}
+		return "", false
+	}
+	known := func(id string) bool { _, ok := typeOf(id); return ok }
 	for _, l := range a.links {
 		switch {
 		case !resource.IsRelKind(resource.RelKind(l.GetKind())):
@@ -101,18 +114,21 @@ func (a *Assembler) resolve(existing func(nativeID string) bool) {
 		}
 	}
 	for _, m := range a.metrics {
-		switch {
-		case m.GetName() == "":
-			a.reject("metric", m.GetResource(), "empty name")
-		case !known(m.GetResource()):
+		typ, ok := typeOf(m.GetResource())
+		if !ok {
 			a.reject("metric", m.GetResource()+"/"+m.GetName(), "resource is not a resource of this source")
-		default:
-			t := ms(m.TimeMs)
-			if t.IsZero() {
-				t = a.now
-			}
-			a.snap.Metrics = append(a.snap.Metrics, resource.Metric{Resource: m.Resource, Name: m.Name, Value: m.Value, Unit: m.Unit, Time: t})
+			continue
 		}
+		def, why := checkMetric(m, typ)
+		if why != "" {
+			a.reject("metric", m.GetResource()+"/"+m.GetName(), why)
+			continue
+		}
+		t := ms(m.TimeMs)
+		if t.IsZero() {
+			t = a.now
+		}
+		a.snap.Metrics = append(a.snap.Metrics, resource.Metric{Resource: m.Resource, Name: m.Name, Value: m.Value, Unit: string(def.Unit), Time: t})
 	}
 	a.links, a.metrics = nil, nil
 }
@@ -123,9 +139,9 @@ func (a *Assembler) Snapshot() (resource.Snapshot, []Rejection) {
 	return a.snap, a.rejected
 }
 
-// Delta finishes a Watch batch; existing reports whether a native id is
+// Delta finishes a Watch batch; existing reports the type of a native id
 // already stored for this source.
-func (a *Assembler) Delta(existing func(nativeID string) bool) (resource.Delta, []Rejection) {
+func (a *Assembler) Delta(existing Existing) (resource.Delta, []Rejection) {
 	a.resolve(existing)
 	d := a.delta
 	d.Upserts, d.Links, d.Metrics, d.Alerts = a.snap.Resources, a.snap.Links, a.snap.Metrics, a.snap.Alerts

@@ -6,6 +6,7 @@ package ingest
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -112,6 +113,30 @@ func observation(r *pb.Resource) resource.Observation {
 		}
 	}
 	return o
+}
+
+// checkMetric returns the vocabulary entry of m, or why m is refused: its
+// name must be in the canonical vocabulary (core/resource/metrics.go), its
+// unit the entry's unit (or empty), and the entry must apply to typ.
+func checkMetric(m *pb.Metric, typ resource.Type) (resource.MetricDef, string) {
+	name := m.GetName()
+	switch {
+	case name == "":
+		return resource.MetricDef{}, "empty name"
+	case math.IsNaN(m.GetValue()) || math.IsInf(m.GetValue(), 0):
+		return resource.MetricDef{}, fmt.Sprintf("value of %s is not a finite number", name)
+	}
+	def, ok := resource.LookupMetric(name)
+	if !ok {
+		return def, fmt.Sprintf("metric %q is not in the canonical vocabulary (see core/resource/metrics.go or the README's metric table; e.g. cpu_usage_ratio, memory_used_bytes, disk_read_bytes_total)", name)
+	}
+	if u := m.GetUnit(); u != "" && u != string(def.Unit) {
+		return def, fmt.Sprintf("metric %s has unit %q, the vocabulary's unit is %q", name, u, def.Unit)
+	}
+	if !def.AppliesTo(typ) {
+		return def, fmt.Sprintf("metric %s does not apply to type %s (it applies to %v)", name, typ, def.Types)
+	}
+	return def, ""
 }
 
 func (ru *Rule) checkAlert(a *pb.Alert) string {

@@ -1,11 +1,13 @@
 package ingest
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pulsehost/pulse/core/platform"
+	"github.com/pulsehost/pulse/core/resource"
 	pb "github.com/pulsehost/pulse/plugins/sdk/proto/pulsev1"
 )
 
@@ -38,6 +40,13 @@ func TestAssemblerRejects(t *testing.T) {
 		{"dangling link", &pb.Batch{Resources: []*pb.Resource{ok}, Relationships: []*pb.Relationship{{From: "vm-1", Kind: "runs-on", To: "host-9"}}}, "not a resource of this source"},
 		{"bad link kind", &pb.Batch{Resources: []*pb.Resource{ok}, Relationships: []*pb.Relationship{{From: "vm-1", Kind: "lives-in", To: "vm-1"}}}, `kind "lives-in"`},
 		{"metric of unknown resource", &pb.Batch{Metrics: []*pb.Metric{{Resource: "vm-7", Name: "cpu"}}}, "not a resource of this source"},
+		{"canonical metric", &pb.Batch{Resources: []*pb.Resource{ok}, Metrics: []*pb.Metric{{Resource: "vm-1", Name: "cpu_usage_ratio", Unit: "ratio", Value: 0.5}}}, ""},
+		{"canonical metric without unit", &pb.Batch{Resources: []*pb.Resource{ok}, Metrics: []*pb.Metric{{Resource: "vm-1", Name: "network_receive_bytes_total", Value: 5}}}, ""},
+		{"metric outside the vocabulary", &pb.Batch{Resources: []*pb.Resource{ok}, Metrics: []*pb.Metric{{Resource: "vm-1", Name: "cpu_usage", Unit: "ratio"}}}, `"cpu_usage" is not in the canonical vocabulary`},
+		{"metric with the wrong unit", &pb.Batch{Resources: []*pb.Resource{ok}, Metrics: []*pb.Metric{{Resource: "vm-1", Name: "memory_used_bytes", Unit: "percent"}}}, `vocabulary's unit is "bytes"`},
+		{"metric for a type it does not apply to", &pb.Batch{Resources: []*pb.Resource{ok}, Metrics: []*pb.Metric{{Resource: "vm-1", Name: "storage_used_bytes", Unit: "bytes"}}}, "does not apply to type vm"},
+		{"metric not finite", &pb.Batch{Resources: []*pb.Resource{ok}, Metrics: []*pb.Metric{{Resource: "vm-1", Name: "cpu_usage_ratio", Value: math.NaN()}}}, "not a finite number"},
+		{"metric with an empty name", &pb.Batch{Resources: []*pb.Resource{ok}, Metrics: []*pb.Metric{{Resource: "vm-1"}}}, "empty name"},
 		{"bad severity", &pb.Batch{Alerts: []*pb.Alert{{NativeId: "a", Severity: "red", Kind: "x"}}}, "severity"},
 	}
 	for _, tt := range tests {
@@ -84,8 +93,23 @@ func TestDeltaAcceptsLinksToStoredResources(t *testing.T) {
 		Relationships: []*pb.Relationship{{From: "v1", Kind: "runs-on", To: "h1"}},
 		Removed:       []string{"v2"},
 	})
-	d, rej := a.Delta(func(id string) bool { return id == "h1" })
+	d, rej := a.Delta(func(id string) (resource.Type, bool) { return resource.TypeAgent, id == "h1" })
 	if len(rej) != 0 || len(d.Upserts) != 1 || len(d.Links) != 1 || len(d.Removed) != 1 {
 		t.Fatalf("delta = %+v, rejections = %v", d, rej)
+	}
+}
+
+func TestDeltaMetricsOfStoredResourcesAreTypeChecked(t *testing.T) {
+	a := NewAssembler(vsphereRule(), time.Unix(100, 0))
+	_ = a.Add(&pb.Batch{Metrics: []*pb.Metric{
+		{Resource: "h1", Name: "cpu_usage_ratio", Value: 0.1},
+		{Resource: "h1", Name: "storage_total_bytes", Value: 1},
+	}})
+	d, rej := a.Delta(func(id string) (resource.Type, bool) { return resource.TypeAgent, id == "h1" })
+	if len(d.Metrics) != 1 || len(rej) != 1 || !strings.Contains(rej[0].Reason, "does not apply to type agent") {
+		t.Fatalf("delta = %+v, rejections = %v", d, rej)
+	}
+	if d.Metrics[0].Unit != "ratio" {
+		t.Fatalf("unit = %q, want the vocabulary's unit filled in", d.Metrics[0].Unit)
 	}
 }

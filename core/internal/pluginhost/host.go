@@ -19,8 +19,9 @@ type Sink interface {
 	ApplySnapshot(ctx context.Context, src resource.SourceRef, snap resource.Snapshot, at time.Time) (store.ApplyStats, error)
 	ApplyDelta(ctx context.Context, src resource.SourceRef, d resource.Delta, at time.Time) (store.ApplyStats, error)
 	MarkStale(ctx context.Context, src resource.SourceRef, reason string, at time.Time) error
-	// Has reports whether src has delivered nativeID (a delta may link to it).
-	Has(src resource.SourceRef, nativeID string) bool
+	// TypeOf reports the type of a resource src delivered before (a delta
+	// may link to it or report its metrics).
+	TypeOf(src resource.SourceRef, nativeID string) (resource.Type, bool)
 }
 
 // ConnSpec is one configured connection, as the host needs it.

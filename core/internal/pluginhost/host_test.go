@@ -47,7 +47,7 @@ type memSink struct {
 	snapshots int
 	last      resource.Snapshot
 	stale     string
-	known     map[string]bool
+	known     map[string]resource.Type
 }
 
 func (m *memSink) ApplySnapshot(_ context.Context, _ resource.SourceRef, s resource.Snapshot, _ time.Time) (store.ApplyStats, error) {
@@ -55,9 +55,9 @@ func (m *memSink) ApplySnapshot(_ context.Context, _ resource.SourceRef, s resou
 	defer m.mu.Unlock()
 	m.snapshots++
 	m.last, m.stale = s, ""
-	m.known = map[string]bool{}
+	m.known = map[string]resource.Type{}
 	for _, r := range s.Resources {
-		m.known[r.NativeID] = true
+		m.known[r.NativeID] = r.Type
 	}
 	return store.ApplyStats{Upserted: len(s.Resources)}, nil
 }
@@ -70,10 +70,10 @@ func (m *memSink) MarkStale(_ context.Context, _ resource.SourceRef, reason stri
 	m.stale = reason
 	return nil
 }
-func (m *memSink) Has(_ resource.SourceRef, id string) bool {
+func (m *memSink) TypeOf(_ resource.SourceRef, id string) (resource.Type, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.known[id]
+	return m.known[id], m.known[id] != ""
 }
 func (m *memSink) get() (int, resource.Snapshot, string) {
 	m.mu.Lock()

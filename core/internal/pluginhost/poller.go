@@ -188,7 +188,7 @@ func (c *poller) watch(ctx context.Context, p *Plugin) {
 			if err := asm.Add(b); err != nil {
 				return err
 			}
-			d, rejected := asm.Delta(func(id string) bool { return c.s.h.sink.Has(c.src, id) })
+			d, rejected := asm.Delta(func(id string) (resource.Type, bool) { return c.s.h.sink.TypeOf(c.src, id) })
 			if len(rejected) > 0 {
 				c.mu.Lock()
 				c.st.Rejected += uint64(len(rejected))

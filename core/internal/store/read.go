@@ -116,6 +116,17 @@ func (s *Store) Has(src resource.SourceRef, nativeID string) bool {
 	return ok
 }
 
+// TypeOf returns the type of the record src delivered with nativeID.
+func (s *Store) TypeOf(src resource.SourceRef, nativeID string) (resource.Type, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	r, ok := s.st.bySrc[src][nativeID]
+	if !ok {
+		return "", false
+	}
+	return r.obs.Type, true
+}
+
 // Resource returns a copy of the canonical resource with id.
 func (s *Store) Resource(id string) (resource.Resource, bool) {
 	s.mu.RLock()

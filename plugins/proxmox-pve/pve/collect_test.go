@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulsehost/pulse/core/resource"
 	"github.com/pulsehost/pulse/plugins/proxmox-pve/fakepve"
 	"github.com/pulsehost/pulse/plugins/proxmox-pve/pve"
 	"github.com/pulsehost/pulse/plugins/sdk/sdktest"
@@ -54,6 +55,23 @@ func TestCollectGolden(t *testing.T) {
 			l := newLab(t, tc.cluster, pve.Options{}, fakepve.Options{})
 			l.configure("lab", tokenConfig(l.member.URL()))
 			snap := l.mustCollect("lab")
+			seen := sdktest.CheckMetrics(t, snap)
+			running := map[resource.Type]bool{}
+			for _, r := range snap.Resources {
+				running[resource.Type(r.Type)] = running[resource.Type(r.Type)] || r.Status == "running" || r.Status == "online"
+			}
+			require := func(typ resource.Type, names ...string) {
+				if running[typ] {
+					sdktest.RequireMetrics(t, seen, typ, names...)
+				}
+			}
+			for _, typ := range []resource.Type{resource.TypeVM, resource.TypeSystemContainer, resource.TypeAgent} {
+				require(typ, "cpu_usage_ratio", "memory_used_bytes", "memory_total_bytes")
+			}
+			require(resource.TypeVM, "disk_read_bytes_total", "disk_write_bytes_total",
+				"network_receive_bytes_total", "network_transmit_bytes_total")
+			require(resource.TypeSystemContainer, "disk_used_bytes", "network_receive_bytes_total")
+			require(resource.TypeStorage, "storage_used_bytes", "storage_total_bytes")
 			sdktest.Golden(t, "collect_"+tc.name+".json", toReadable(snap))
 		})
 	}

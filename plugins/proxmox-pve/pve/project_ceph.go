@@ -80,9 +80,10 @@ func projectCeph(e *emitter, v *view) {
 		name = v.cluster + " ceph"
 	}
 	e.resource(sdk.Resource{Type: resource.TypeCeph, NativeID: id, Name: name, Status: status, Topology: topology(v, "")}, a)
-	e.metric(id, "used_bytes", c.PGMap.BytesUsed, "bytes")
-	e.metric(id, "total_bytes", c.PGMap.BytesTotal, "bytes")
-	e.metric(id, "osds_up", float64(a.OSDsUp), "count")
+	e.metric(id, "storage_used_bytes", c.PGMap.BytesUsed, "bytes")
+	e.metric(id, "storage_total_bytes", c.PGMap.BytesTotal, "bytes")
+	e.metric(id, "ceph_osds_up", float64(a.OSDsUp), "count")
+	e.metric(id, "ceph_osds", float64(a.OSDs), "count")
 	if status != resource.StatusDegraded {
 		return
 	}

@@ -89,7 +89,7 @@ func projectDisks(e *emitter, v *view) {
 				e.rel(id, resource.RelMemberOf, cephID(v.ceph.FSID))
 			}
 			if a.WearoutLeft != nil {
-				e.metric(id, "wearout_left_percent", float64(*a.WearoutLeft), "percent")
+				e.metric(id, "disk_life_remaining_ratio", float64(*a.WearoutLeft)/100, "ratio")
 			}
 			if health == "FAILED" {
 				e.alert(sdk.Alert{NativeID: "disk-smart-failed/" + id, Resource: id, Severity: resource.SeverityCritical,

@@ -65,13 +65,23 @@ func projectGuests(e *emitter, v *view) {
 			Tags: splitTags(g.Tags), Runtime: g.Type}, a)
 		e.rel(id, resource.RelRunsOn, nodeID(g.Node))
 		if status == resource.StatusRunning {
-			e.metric(id, "cpu_usage", g.CPU, "ratio")
+			// Canonical names (core/resource/metrics.go). netin/netout and
+			// diskread/diskwrite are PVE's cumulative byte counts since the
+			// guest started: counters, reset by a guest restart.
+			e.metric(id, "cpu_usage_ratio", g.CPU, "ratio")
+			e.metric(id, "cpu_cores", g.MaxCPU, "count")
 			e.metric(id, "memory_used_bytes", g.Mem, "bytes")
-			e.metric(id, "disk_used_bytes", g.Disk, "bytes")
-			e.metric(id, "net_in_bytes", g.NetIn, "bytes")
-			e.metric(id, "net_out_bytes", g.NetOut, "bytes")
-			e.metric(id, "disk_read_bytes", g.DiskRead, "bytes")
-			e.metric(id, "disk_write_bytes", g.DiskWrite, "bytes")
+			e.metric(id, "memory_total_bytes", g.MaxMem, "bytes")
+			if g.Type == "lxc" {
+				// A VM's disk usage is always 0 here (PVE cannot see inside it).
+				e.metric(id, "disk_used_bytes", g.Disk, "bytes")
+			}
+			e.metric(id, "disk_total_bytes", g.MaxDisk, "bytes")
+			e.metric(id, "network_receive_bytes_total", g.NetIn, "bytes")
+			e.metric(id, "network_transmit_bytes_total", g.NetOut, "bytes")
+			e.metric(id, "disk_read_bytes_total", g.DiskRead, "bytes")
+			e.metric(id, "disk_write_bytes_total", g.DiskWrite, "bytes")
+			e.metric(id, "uptime_seconds", g.Uptime, "seconds")
 		}
 	}
 }

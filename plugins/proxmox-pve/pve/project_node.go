@@ -48,9 +48,14 @@ func projectNodes(e *emitter, v *view) {
 			if a.Subscription == "" {
 				a.Subscription = r.Level
 			}
-			e.metric(id, "cpu_usage", r.CPU, "ratio")
+			e.metric(id, "cpu_usage_ratio", r.CPU, "ratio")
+			e.metric(id, "cpu_cores", r.MaxCPU, "count")
 			e.metric(id, "memory_used_bytes", r.Mem, "bytes")
 			e.metric(id, "memory_total_bytes", r.MaxMem, "bytes")
+			if r.MaxDisk > 0 { // the node's root filesystem
+				e.metric(id, "disk_used_bytes", r.Disk, "bytes")
+				e.metric(id, "disk_total_bytes", r.MaxDisk, "bytes")
+			}
 			e.metric(id, "uptime_seconds", r.Uptime, "seconds")
 		}
 		if info, ok := v.slow.nodeInfo[n.name]; ok {

@@ -122,8 +122,8 @@ func projectStorage(e *emitter, v *view) {
 			e.rel(id, resource.RelMemberOf, nodeID(n))
 		}
 		if attrs.Active {
-			e.metric(id, "used_bytes", float64(a.used), "bytes")
-			e.metric(id, "total_bytes", float64(a.total), "bytes")
+			e.metric(id, "storage_used_bytes", float64(a.used), "bytes")
+			e.metric(id, "storage_total_bytes", float64(a.total), "bytes")
 		}
 		if a.enabled && len(a.down) > 0 {
 			sev, where := resource.SeverityWarning, "on "+strings.Join(a.down, ", ")

@@ -144,6 +144,12 @@ func (a *Adapter) Collect(ctx context.Context, name string, out sdk.Emitter) err
 		}()
 	}
 	err = emitInventory(inv, names, out)
+	for _, m := range inventoryMetrics(inv) {
+		if err != nil {
+			break
+		}
+		err = out.Metric(m)
+	}
 	if err == nil {
 		for _, al := range historyAlerts(inv, cats, a.now()) {
 			if err = out.Alert(al); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/types"
 
+	"github.com/pulsehost/pulse/core/resource"
 	pb "github.com/pulsehost/pulse/plugins/sdk/proto/pulsev1"
 	"github.com/pulsehost/pulse/plugins/sdk/sdktest"
 	"github.com/pulsehost/pulse/plugins/vmware-vsphere/internal/simlab"
@@ -204,6 +205,12 @@ func TestGoldenMultiDatacenter(t *testing.T) {
 			t.Errorf("resource %s has type %s outside the declared projections", r.NativeId, r.Type)
 		}
 	}
+	seen := sdktest.CheckMetrics(t, snap)
+	for _, typ := range []resource.Type{resource.TypeVM, resource.TypeAgent} {
+		sdktest.RequireMetrics(t, seen, typ, "cpu_usage_ratio", "memory_used_bytes", "memory_total_bytes",
+			"disk_read_bytes_total", "disk_write_bytes_total", "network_receive_bytes_total", "network_transmit_bytes_total")
+	}
+	sdktest.RequireMetrics(t, seen, resource.TypeStorage, "storage_used_bytes", "storage_total_bytes")
 	sdktest.Golden(t, "golden/multi-datacenter.json", render(t, snap))
 	checkSnapshotTree(t, snap)
 }

@@ -35,17 +35,28 @@ type perfMetric struct {
 	name    string  // canonical metric name
 	unit    string  // canonical unit
 	scale   float64 // multiplier from the counter's unit
+	// rate marks an average rate per sample interval (KBps): it is
+	// integrated into a canonical _total counter (see perfAccum).
+	rate bool
 }
 
-// perfMetrics are the realtime counters gathered for VMs and hosts.
+// perfMetrics are the realtime counters gathered for VMs and hosts, with
+// canonical names (core/resource/metrics.go). vSphere reports disk and
+// network I/O as the average KBps of each 20-second sample; the canonical
+// vocabulary has byte counters there, so those are integrated (average ×
+// interval) into counters the adapter keeps per entity.
 var perfMetrics = []perfMetric{
-	{"cpu.usage.average", "cpu_usage_ratio", "ratio", 1.0 / 10000}, // hundredths of a percent
-	{"mem.consumed.average", "memory_used_bytes", "bytes", 1024},   // KB
-	{"disk.read.average", "disk_read_bytes_per_second", "bytes_per_second", 1024},
-	{"disk.write.average", "disk_write_bytes_per_second", "bytes_per_second", 1024},
-	{"net.received.average", "net_rx_bytes_per_second", "bytes_per_second", 1024},
-	{"net.transmitted.average", "net_tx_bytes_per_second", "bytes_per_second", 1024},
+	{"cpu.usage.average", "cpu_usage_ratio", "ratio", 1.0 / 10000, false}, // hundredths of a percent
+	{"mem.consumed.average", "memory_used_bytes", "bytes", 1024, false},   // KB
+	{"disk.read.average", "disk_read_bytes_total", "bytes", 1024 * realtimeInterval, true},
+	{"disk.write.average", "disk_write_bytes_total", "bytes", 1024 * realtimeInterval, true},
+	{"net.received.average", "network_receive_bytes_total", "bytes", 1024 * realtimeInterval, true},
+	{"net.transmitted.average", "network_transmit_bytes_total", "bytes", 1024 * realtimeInterval, true},
 }
+
+// maxRateSamples bounds how many realtime samples one gather integrates
+// per entity (5 minutes); a longer gap between gathers undercounts.
+const maxRateSamples = 15
 
 // perfSetup returns the counter ids and the per-query entity limit, read
 // once per session.
@@ -131,12 +142,13 @@ func (cn *conn) gatherPerf(ctx context.Context, st *state, inv *inventory) ([]sd
 			entities = append(entities, r)
 		}
 	}
+	gatherStart := time.Now()
 	var batches [][]types.PerfQuerySpec
 	for i := 0; i < len(entities); i += limit {
 		end := min(i+limit, len(entities))
 		b := make([]types.PerfQuerySpec, 0, end-i)
 		for _, e := range entities[i:end] {
-			b = append(b, types.PerfQuerySpec{Entity: e, MaxSample: 1, IntervalId: realtimeInterval, MetricId: ids})
+			b = append(b, types.PerfQuerySpec{Entity: e, MaxSample: cn.acc.samples(e.Value, gatherStart), IntervalId: realtimeInterval, MetricId: ids})
 		}
 		batches = append(batches, b)
 	}
@@ -166,6 +178,7 @@ func (cn *conn) gatherPerf(ctx context.Context, st *state, inv *inventory) ([]sd
 		}
 	}
 	out := make([]sdk.Metric, 0, len(entities)*len(ids))
+	cn.acc.begin(gatherStart)
 	for _, batch := range results {
 		for _, base := range batch {
 			em, ok := base.(*types.PerfEntityMetric)
@@ -180,8 +193,16 @@ func (cn *conn) gatherPerf(ctx context.Context, st *state, inv *inventory) ([]sd
 					continue
 				}
 				pm, ok := byKey[series.Id.CounterId]
+				if !ok {
+					continue
+				}
+				if pm.rate {
+					total := cn.acc.add(em.Entity.Value, pm.name, em.SampleInfo, series.Value, pm.scale)
+					out = append(out, sdk.Metric{Resource: em.Entity.Value, Name: pm.name, Unit: pm.unit, Value: total, Time: ts})
+					continue
+				}
 				v := series.Value[len(series.Value)-1]
-				if !ok || v < 0 { // -1 means no data for the interval
+				if v < 0 { // -1 means no data for the interval
 					continue
 				}
 				out = append(out, sdk.Metric{
@@ -191,6 +212,7 @@ func (cn *conn) gatherPerf(ctx context.Context, st *state, inv *inventory) ([]sd
 			}
 		}
 	}
+	cn.acc.end()
 	return out, nil
 }
 

@@ -39,6 +39,8 @@ type conn struct {
 	mu   sync.Mutex // guards cur and last
 	cur  *state     // the live session, nil when logged out
 	last time.Time  // last realtime performance gather
+	// acc integrates realtime rate samples into byte counters.
+	acc perfAccum
 }
 
 // state is one logged-in vCenter session and what is cached for it. Every

@@ -1,5 +1,6 @@
 // Command genmanifest writes PLATFORM_SUPPORT_MANIFEST.json and the README's
-// support matrix from the governed model. It is run by go generate in
+// support matrix from the governed model, and the README's metric vocabulary
+// table from core/resource. It is run by go generate in
 // core/platform.
 package main
 
@@ -36,6 +37,9 @@ func run(manifest, readme string) error {
 	out, ok := platform.SpliceMatrix(string(doc))
 	if !ok {
 		return fmt.Errorf("%s has no %q ... %q markers", readme, platform.MatrixBegin, platform.MatrixEnd)
+	}
+	if out, ok = platform.SpliceMetrics(out); !ok {
+		return fmt.Errorf("%s has no %q ... %q markers", readme, platform.MetricsBegin, platform.MetricsEnd)
 	}
 	return os.WriteFile(readme, []byte(out), 0o644)
 }
