@@ -139,3 +139,5 @@ func alertIDs(s *sdktest.Snapshot) map[string]string {
 	}
 	return out
 }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
