@@ -41,9 +41,9 @@ type slowData struct {
 	version    versionInfo
 	sub        subscription
 	instanceID string
-	stores     []datastore            // sorted by name
-	namespaces map[string][]string    // store -> namespaces, root "" first
-	nsErr      map[string]string      // store -> why its namespaces could not be read
+	stores     []datastore         // sorted by name
+	namespaces map[string][]string // store -> namespaces, root "" first
+	nsErr      map[string]string   // store -> why its namespaces could not be read
 }
 
 // conn is one configured connection and what it remembers between cycles.

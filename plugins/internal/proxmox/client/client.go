@@ -161,6 +161,23 @@ func (c *Client) Get(ctx context.Context, path string, v any) error {
 	return nil
 }
 
+// GetTotal is Get for list endpoints that page: it also returns the
+// envelope's "total" member (the full count when limit cut the list), or
+// -1 when the answer has none.
+func (c *Client) GetTotal(ctx context.Context, path string, v any) (int64, error) {
+	env := envelope{Data: v}
+	err := c.withAuth(ctx, func() error {
+		return c.failover(ctx, func(base string) error { return c.do(ctx, base, http.MethodGet, path, nil, &env) })
+	})
+	if err != nil {
+		return 0, fmt.Errorf("get %s: %w", stripQuery(path), err)
+	}
+	if env.Total == nil {
+		return -1, nil
+	}
+	return *env.Total, nil
+}
+
 // GetFrom reads path from endpoint i only, without failover (for checks
 // that test every endpoint).
 func (c *Client) GetFrom(ctx context.Context, i int, path string, v any) error {
@@ -261,8 +278,11 @@ func (c *Client) do(ctx context.Context, base, method, path string, form url.Val
 	if v == nil {
 		return nil
 	}
-	env := envelope{Data: v}
-	if err := json.Unmarshal(raw, &env); err != nil {
+	env, ok := v.(*envelope)
+	if !ok {
+		env = &envelope{Data: v}
+	}
+	if err := json.Unmarshal(raw, env); err != nil {
 		return &malformed{product: c.o.Product, path: stripQuery(path), err: err}
 	}
 	if !env.seen {
@@ -271,10 +291,12 @@ func (c *Client) do(ctx context.Context, base, method, path string, form url.Val
 	return nil
 }
 
-// envelope is {"data": ...}; seen records that "data" was present.
+// envelope is {"data": ..., "total": n}; seen records that "data" was
+// present.
 type envelope struct {
-	Data any
-	seen bool
+	Data  any
+	Total *int64
+	seen  bool
 }
 
 func (e *envelope) UnmarshalJSON(b []byte) error {
@@ -287,6 +309,12 @@ func (e *envelope) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	e.seen = true
+	if t, ok := m["total"]; ok {
+		var n int64
+		if json.Unmarshal(t, &n) == nil {
+			e.Total = &n
+		}
+	}
 	return json.Unmarshal(d, e.Data)
 }
 

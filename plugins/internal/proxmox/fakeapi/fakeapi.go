@@ -68,6 +68,13 @@ type Request struct {
 	User string
 }
 
+// Paged is a handler result for paging list endpoints: Data is the page and
+// Total the full count, sent beside "data" as PMG does.
+type Paged struct {
+	Data  any
+	Total int
+}
+
 // Handler answers one request with the envelope's data.
 type Handler func(rq *Request) (any, *Error)
 
@@ -351,9 +358,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	if aerr == nil {
 		var err error
-		body, err = json.Marshal(struct {
-			Data any `json:"data"`
-		}{data})
+		if p, ok := data.(Paged); ok {
+			body, err = json.Marshal(struct {
+				Data  any `json:"data"`
+				Total int `json:"total"`
+			}{p.Data, p.Total})
+		} else {
+			body, err = json.Marshal(struct {
+				Data any `json:"data"`
+			}{data})
+		}
 		if err != nil {
 			aerr = &Error{http.StatusInternalServerError, "encode: " + err.Error()}
 		}
