@@ -27,6 +27,14 @@ const (
 	DefaultPassword    = "pulse-lab"
 )
 
+// Options, Fault and Response are the shared fake server's (aliases, so
+// packages outside plugins/ can configure the fake and inject faults).
+type (
+	Options  = fakeapi.Options
+	Fault    = fakeapi.Fault
+	Response = fakeapi.Response
+)
+
 // Fake is a running fake PBS: the shared server plus the model.
 type Fake struct {
 	*fakeapi.Server

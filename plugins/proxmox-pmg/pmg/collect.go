@@ -65,11 +65,11 @@ func newConn(name string, cfg config, c *pxclient.Client, o Options, log hclog.L
 // nodeView is one node as one cycle sees it.
 type nodeView struct {
 	clusterNode
-	online  bool
-	down    string // why it is offline
-	status  nodeStatus
-	counts  map[string]int64
-	oldest  int64 // arrival time of the oldest queued message, 0 = none
+	online bool
+	down   string // why it is offline
+	status nodeStatus
+	counts map[string]int64
+	oldest int64 // arrival time of the oldest queued message, 0 = none
 }
 
 // view is what one cycle knows.
