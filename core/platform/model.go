@@ -27,6 +27,16 @@ var agentAugmentation = &Augmentation{
 	Hybrid:      true,
 }
 
+// pbsAugmentation is the same rule for Proxmox Backup Server, whose host
+// projects as pbs rather than agent: an agent on the PBS host merges into
+// the pbs resource (pbs-instance-id is the shared strong key).
+var pbsAugmentation = &Augmentation{
+	Source:      "agent",
+	Description: "host agent may augment into hybrid",
+	Hybrid:      true,
+	HostType:    "pbs",
+}
+
 // model holds every governed platform id in the seed's order. It is private so
 // that nothing can mutate it; use All, Lookup and the query functions.
 var model = []Platform{
@@ -62,7 +72,7 @@ var model = []Platform{
 	{
 		ID: "proxmox-pbs", Family: "Proxmox", Admission: AdmissionFirstClass,
 		Readiness: ReadinessSupported, Mode: ModeAPIBacked, Onboarding: OnboardPlatformConnections,
-		Augmentation: agentAugmentation,
+		Augmentation: pbsAugmentation,
 		Projections:  []string{"pbs", "storage"},
 		Floor:        floor("platform connections", sup, sup, na, sup, sup, sup, sup, ro),
 	},

@@ -130,6 +130,24 @@ type Augmentation struct {
 	Description string `json:"description"`
 	// Hybrid is true when augmentation merges into one hybrid resource.
 	Hybrid bool `json:"hybrid"`
+	// HostType is the canonical type of the platform's host resource that
+	// an agent's host record (type agent) merges into when they share a
+	// strong identity key. Empty means agent: the platform projects its
+	// hosts as agent (PVE nodes, TrueNAS). proxmox-pbs projects its server
+	// as pbs, so an agent on a PBS host merges into the pbs resource.
+	HostType string `json:"host_type,omitempty"`
+}
+
+// AgentMergesInto returns the canonical type an agent host record may merge
+// into on platform p ("" when the agent never merges with p).
+func AgentMergesInto(p Platform) string {
+	if p.Augmentation == nil || !p.Augmentation.Hybrid || p.Augmentation.Source != "agent" {
+		return ""
+	}
+	if p.Augmentation.HostType != "" {
+		return p.Augmentation.HostType
+	}
+	return "agent"
 }
 
 // Platform is one governed platform id with everything the seed declares for it.

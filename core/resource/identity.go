@@ -17,6 +17,8 @@ const (
 	KeyDiskWWN          KeyKind = "disk-wwn"           // physical disk WWN
 	KeyHostnameMAC      KeyKind = "hostname-mac"       // "hostname/aa:bb:cc:dd:ee:ff"
 	KeyClusterNode      KeyKind = "cluster-node"       // "cluster/node"
+	KeyClusterGuest     KeyKind = "cluster-guest"      // "cluster/vmid": a Proxmox VE guest in its cluster
+	KeyPBSInstanceID    KeyKind = "pbs-instance-id"    // PBS server identity (GET /nodes/localhost/identity, from /etc/machine-id)
 	KeySSHFingerprint   KeyKind = "ssh-fingerprint"    // agent key fingerprint
 	KeyDMISerial        KeyKind = "dmi-serial"         // chassis serial (DR clones share it)
 	KeyHostname         KeyKind = "hostname"
@@ -42,6 +44,8 @@ var keyStrength = map[KeyKind]Strength{
 	KeyDiskWWN:          Strong,
 	KeyHostnameMAC:      Strong,
 	KeyClusterNode:      Strong,
+	KeyClusterGuest:     Strong,
+	KeyPBSInstanceID:    Strong,
 	KeySSHFingerprint:   Strong,
 	KeyDMISerial:        Weak,
 	KeyHostname:         Weak,
@@ -51,7 +55,7 @@ var keyStrength = map[KeyKind]Strength{
 // KeyKinds lists every identity key kind.
 var KeyKinds = []KeyKind{
 	KeyMachineID, KeyDMIUUID, KeyHostHardwareUUID, KeyVMInstanceUUID, KeyVMBIOSUUID,
-	KeyDiskSerial, KeyDiskWWN, KeyHostnameMAC, KeyClusterNode, KeySSHFingerprint,
+	KeyDiskSerial, KeyDiskWWN, KeyHostnameMAC, KeyClusterNode, KeyClusterGuest, KeyPBSInstanceID, KeySSHFingerprint,
 	KeyDMISerial, KeyHostname, KeyIP,
 }
 

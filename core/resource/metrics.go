@@ -82,6 +82,7 @@ var Metrics = []MetricDef{
 	{"storage_total_bytes", UnitBytes, Gauge, storageTypes, "Usable size."},
 	{"storage_available_bytes", UnitBytes, Gauge, storageTypes, "Space still available to writers (may be less than total minus used)."},
 	{"storage_usage_ratio", UnitRatio, Gauge, storageTypes, "storage_used_bytes / storage_total_bytes (0..1)."},
+	{"storage_deduplication_ratio", UnitRatio, Gauge, []Type{TypeStorage}, "Logical bytes the stored backups reference over the bytes they occupy (PBS: index-data-bytes / disk-bytes of the last GC); above 1 means savings, so this ratio may exceed 1."},
 
 	// Ceph.
 	{"ceph_osds_up", UnitCount, Gauge, []Type{TypeCeph}, "Ceph OSDs that are up."},
@@ -90,6 +91,13 @@ var Metrics = []MetricDef{
 	// Physical disks.
 	{"disk_life_remaining_ratio", UnitRatio, Gauge, []Type{TypePhysicalDisk}, "SSD endurance left as the drive reports it (1 = new)."},
 	{"disk_power_on_seconds", UnitSeconds, Gauge, []Type{TypePhysicalDisk}, "Power-on time from SMART."},
+
+	// Mail gateways (postfix queues, summed over the gateway's nodes; per
+	// node in the resource's attributes).
+	{"mail_queue_messages", UnitCount, Gauge, []Type{TypePMG}, "Messages in the postfix queues (active, deferred, hold and incoming together)."},
+	{"mail_queue_deferred_messages", UnitCount, Gauge, []Type{TypePMG}, "Messages in the deferred queue (delivery failed, will be retried)."},
+	{"mail_queue_hold_messages", UnitCount, Gauge, []Type{TypePMG}, "Messages on hold (kept until an operator releases or deletes them)."},
+	{"mail_queue_oldest_age_seconds", UnitSeconds, Gauge, []Type{TypePMG}, "Age of the oldest message in any queue."},
 
 	// Containers and orchestrators.
 	{"restarts_total", UnitCount, Counter, []Type{TypeAppContainer, TypePod}, "Restarts since the container or pod was created."},

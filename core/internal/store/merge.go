@@ -31,6 +31,24 @@ func mergeAllowed(a, b string) bool {
 	return ok && p.Augmentation != nil && p.Augmentation.Source == agentPlatform && p.Augmentation.Hybrid
 }
 
+// typesMerge reports whether records a and b may be one resource by type:
+// the same type, or the agent's host record (type agent) and the host record
+// of a hybrid platform whose governed host type is another, such as the pbs
+// resource of proxmox-pbs (platform.AgentMergesInto).
+func typesMerge(a, b *record) bool {
+	if a.obs.Type == b.obs.Type {
+		return true
+	}
+	if b.src.Platform == agentPlatform {
+		a, b = b, a
+	}
+	if a.src.Platform != agentPlatform || a.obs.Type != resource.TypeAgent {
+		return false
+	}
+	p, ok := platform.Lookup(platform.ID(b.src.Platform))
+	return ok && platform.AgentMergesInto(p) == string(b.obs.Type)
+}
+
 // rank orders sources for the primary role: API-backed platforms first, then
 // agent-backed ones, then anything ungoverned.
 func rank(p string) int {

@@ -111,12 +111,20 @@ func TestMergeRules(t *testing.T) {
 			want: [][]string{{"proxmox-pve/lab/node/pve1"}, {"proxmox-pve/lab/node/pve2"}},
 		},
 		{
-			name: "different canonical types never merge",
+			name: "an agent host merges into the pbs resource (the governed host type of proxmox-pbs)",
 			steps: []step{
 				{pbs, []resource.Observation{obs(resource.TypePBS, "pbs1", "pbs1", key(resource.KeyMachineID, "m1"))}},
 				{agentH1, []resource.Observation{agentHost}},
 			},
-			want: [][]string{{"agent/h1/a1"}, {"proxmox-pbs/backup/pbs1"}},
+			want: [][]string{{"proxmox-pbs/backup/pbs1", "agent/h1/a1"}},
+		},
+		{
+			name: "other different canonical types never merge",
+			steps: []step{
+				{pbs, []resource.Observation{obs(resource.TypeStorage, "datastore/a", "a", key(resource.KeyMachineID, "m1"))}},
+				{agentH1, []resource.Observation{agentHost}},
+			},
+			want: [][]string{{"agent/h1/a1"}, {"proxmox-pbs/backup/datastore/a"}},
 		},
 		{
 			name: "platform without hybrid augmentation does not merge with the agent",

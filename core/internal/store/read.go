@@ -264,7 +264,7 @@ func (s *Store) RecoveryPoints(resourceID string) []resource.RecoveryPoint {
 	var out []resource.RecoveryPoint
 	for _, p := range s.st.rps {
 		c := p.rp
-		c.Resource = s.resolve(p.src, p.rp.Resource)
+		c.Resource = s.resolveRecovery(p)
 		if resourceID != "" && c.Resource != resourceID {
 			continue
 		}

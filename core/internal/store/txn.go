@@ -117,8 +117,9 @@ func (t *txn) recordsWithKey(k resource.IdentityKey) []string {
 	return out
 }
 
-// compatible reports whether r may join canonical resource id: same type,
-// no member of the same connection, merge allowed with every member.
+// compatible reports whether r may join canonical resource id: same type
+// (or an agent host record and its hybrid platform's host type), no member
+// of the same connection, merge allowed with every member.
 func (t *txn) compatible(r *record, id string) bool {
 	c := t.canon(id)
 	if c == nil {
@@ -130,7 +131,7 @@ func (t *txn) compatible(r *record, id string) bool {
 			continue
 		}
 		m := t.rec(mk)
-		if m == nil || m.obs.Type != r.obs.Type || m.src == r.src || !mergeAllowed(m.src.Platform, r.src.Platform) {
+		if m == nil || !typesMerge(m, r) || m.src == r.src || !mergeAllowed(m.src.Platform, r.src.Platform) {
 			return false
 		}
 		others++

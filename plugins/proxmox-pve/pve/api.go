@@ -8,11 +8,12 @@ import (
 	"strings"
 )
 
-// The adapter decodes into its own structs rather than go-proxmox's types:
+// The adapter decodes into its own structs, written from pve-apidoc.json
+// (go-proxmox's types, used before the shared client, misread some fields:
 // ClusterResource lacks lock, Disk.mounted is a string where the API sends a
 // boolean, StorageContent reads "protection" where the API sends
 // "protected", and Task and Cluster decode through map[string]interface{},
-// which is slow for 5,000 guests. Booleans arrive as 0/1.
+// which is slow for 5,000 guests). Booleans arrive as 0/1.
 
 // pbool is a PVE boolean: 0/1, true/false or "0"/"1".
 type pbool bool

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	proxmox "github.com/luthermonson/go-proxmox"
-
 	"github.com/pulsehost/pulse/plugins/sdk"
 )
 
@@ -37,12 +35,12 @@ func (c *conn) check(ctx context.Context) sdk.CheckReport {
 	}
 
 	// auth: a ticket login, or the token on /version.
-	var ver proxmox.Version
+	var ver versionInfo
 	err := c.client.get(ctx, "/version", &ver)
 	if err != nil {
 		msg := explain(err)
 		if statusIs(err, http.StatusUnauthorized) {
-			if c.client.auth.tokenHeader != "" {
+			if c.client.UsesToken() {
 				msg = "the API token was refused: check token_id (user@realm!tokenid), token_secret, and that the token has not expired"
 			} else {
 				msg = "the login was refused: check username (with its realm, e.g. root@pam) and password"
@@ -51,11 +49,7 @@ func (c *conn) check(ctx context.Context) sdk.CheckReport {
 		add(sdk.SubCheck{Name: "auth", Message: msg})
 		return rep
 	}
-	how := "API token " + strings.SplitN(strings.TrimPrefix(c.client.auth.tokenHeader, "PVEAPIToken="), "=", 2)[0]
-	if c.client.auth.tokenHeader == "" {
-		how = "ticket login as " + c.client.auth.user
-	}
-	add(sdk.SubCheck{Name: "auth", OK: true, Message: how})
+	add(sdk.SubCheck{Name: "auth", OK: true, Message: c.client.Identity()})
 	add(c.checkEndpoints(ctx))
 
 	rep.EndpointVersion = ver.Version
@@ -147,19 +141,17 @@ func (c *conn) check(ctx context.Context) sdk.CheckReport {
 // checkEndpoints asks every member for its version, without failover.
 func (c *conn) checkEndpoints(ctx context.Context) sdk.SubCheck {
 	var up, down []string
-	for _, m := range c.client.members {
-		var v proxmox.Version
-		if err := m.px.Get(ctx, "/version", &v); err != nil {
-			if ae, ok := apiError(err); ok {
-				err = ae
-			}
-			down = append(down, m.url+" ("+describe(err)+")")
+	eps := c.client.Endpoints()
+	for i, url := range eps {
+		var v versionInfo
+		if err := c.client.GetFrom(ctx, i, "/version", &v); err != nil {
+			down = append(down, url+" ("+describe(err)+")")
 			continue
 		}
-		up = append(up, m.url)
+		up = append(up, url)
 	}
 	sc := sdk.SubCheck{Name: "endpoints", OK: len(up) > 0}
-	sc.Message = fmt.Sprintf("%d of %d members answer", len(up), len(c.client.members))
+	sc.Message = fmt.Sprintf("%d of %d members answer", len(up), len(eps))
 	if len(down) > 0 {
 		sc.Message += "; unreachable: " + strings.Join(down, ", ")
 	}
@@ -218,4 +210,11 @@ func describeStatus(st []statusEntry) string {
 		return "standalone node"
 	}
 	return fmt.Sprintf("cluster %s, %d nodes (%d online)", cluster, nodes, online)
+}
+
+// versionInfo is the answer of GET /version.
+type versionInfo struct {
+	Version string `json:"version"`
+	Release string `json:"release"`
+	RepoID  string `json:"repoid"`
 }

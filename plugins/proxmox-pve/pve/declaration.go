@@ -42,7 +42,7 @@ var Declaration = sdk.Declaration{
 		Keys: []resource.KeyKind{resource.KeyClusterNode},
 	}},
 	IdentityKeys: []resource.KeyKind{
-		resource.KeyClusterNode, resource.KeyHostname, resource.KeyDiskSerial, resource.KeyDiskWWN,
+		resource.KeyClusterNode, resource.KeyClusterGuest, resource.KeyHostname, resource.KeyDiskSerial, resource.KeyDiskWWN,
 	},
 }
 

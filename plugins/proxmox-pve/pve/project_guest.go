@@ -61,8 +61,15 @@ func projectGuests(e *emitter, v *view) {
 		if name == "" {
 			name = g.Type + "/" + id
 		}
+		// cluster-guest names the guest across sources (a Proxmox Backup
+		// Server's snapshots of it); a standalone node stands for its cluster.
+		scope := v.cluster
+		if scope == "" {
+			scope = g.Node
+		}
 		e.resource(sdk.Resource{Type: typ, NativeID: id, Name: name, Status: status, Topology: top,
-			Tags: splitTags(g.Tags), Runtime: g.Type}, a)
+			Identity: []resource.IdentityKey{{Kind: resource.KeyClusterGuest, Value: scope + "/" + id}},
+			Tags:     splitTags(g.Tags), Runtime: g.Type}, a)
 		e.rel(id, resource.RelRunsOn, nodeID(g.Node))
 		if status == resource.StatusRunning {
 			// Canonical names (core/resource/metrics.go). netin/netout and

@@ -204,6 +204,10 @@ func validate(s map[string]any, v any, at string, o Options, errs *[]error) {
 			return
 		}
 		if p, ok := s["pattern"].(string); ok {
+			// PBS writes its (Rust) patterns between slashes: /^...$/.
+			if len(p) >= 2 && p[0] == '/' && p[len(p)-1] == '/' {
+				p = p[1 : len(p)-1]
+			}
 			if re, err := regexp.Compile("^(?:" + p + ")$"); err == nil && !re.MatchString(str) {
 				fail("%q does not match pattern %s", str, p)
 			}
