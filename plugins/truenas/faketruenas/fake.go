@@ -61,6 +61,9 @@ type Options struct {
 	// KeepInsecureKeys stops the fake from revoking a key that arrives over
 	// plain ws://, which TrueNAS does.
 	KeepInsecureKeys bool
+	// Now is the clock for system.info's datetime and uptime; nil means
+	// time.Now.
+	Now func() time.Time
 }
 
 // Fault is an injected failure for calls of one method.
@@ -107,6 +110,9 @@ func New(m *Model, o Options) *Fake {
 	}
 	if o.Roles == nil {
 		o.Roles = []string{RoleFullAdmin}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	if o.JobDuration == 0 {
 		o.JobDuration = 50 * time.Millisecond

@@ -13,11 +13,15 @@ var methods map[string]handler
 
 func init() {
 	methods = map[string]handler{
-		"system.info":         systemInfo,
-		"system.host_id":      func(c *wsConn, _ []json.RawMessage) (any, *rpcError) { return c.f.read(func(m *Model) any { return m.HostID }), nil },
-		"core.subscribe":      subscribe,
-		"core.unsubscribe":    unsubscribe,
-		"core.get_jobs":       func(c *wsConn, p []json.RawMessage) (any, *rpcError) { return c.f.query(p, func(m *Model) []Row { return c.f.jobs }) },
+		"system.info": systemInfo,
+		"system.host_id": func(c *wsConn, _ []json.RawMessage) (any, *rpcError) {
+			return c.f.read(func(m *Model) any { return m.HostID }), nil
+		},
+		"core.subscribe":   subscribe,
+		"core.unsubscribe": unsubscribe,
+		"core.get_jobs": func(c *wsConn, p []json.RawMessage) (any, *rpcError) {
+			return c.f.query(p, func(m *Model) []Row { return c.f.jobs })
+		},
 		"pool.query":          rows(func(m *Model) []Row { return m.Pools }),
 		"pool.dataset.query":  datasetQuery,
 		"disk.query":          diskQuery,
@@ -72,7 +76,7 @@ func systemInfo(c *wsConn, p []json.RawMessage) (any, *rpcError) {
 		info := maps.Clone(m.Info)
 		if boot, ok := info["boottime"].(Row); ok {
 			if ms, ok := boot["$date"].(int64); ok {
-				now := time.Now()
+				now := c.f.opts.Now()
 				info["datetime"] = date(now)
 				up := now.Sub(time.UnixMilli(ms)).Seconds()
 				if up > 0 {
@@ -196,7 +200,7 @@ func appJob(action string) handler {
 		id := f.nextJob
 		job := Row{"id": id, "method": "app." + action, "arguments": []any{name}, "state": "RUNNING",
 			"progress": Row{"percent": 10, "description": action + "ing app", "extra": nil},
-			"result": nil, "error": nil, "exception": nil, "exc_info": nil, "abortable": false,
+			"result":   nil, "error": nil, "exception": nil, "exc_info": nil, "abortable": false,
 			"time_started": date(time.Now()), "time_finished": nil}
 		f.jobs = append(f.jobs, job)
 		failMsg := f.failJobs[name]

@@ -143,7 +143,7 @@ func pool(id int, name, guid, status, detail string, size, alloc int64, frag str
 		"status_detail": nilIfEmpty(detail), "size": size, "allocated": alloc, "free": size - alloc, "freeing": 0,
 		"fragmentation": frag, "size_str": fmt.Sprint(size), "allocated_str": fmt.Sprint(alloc), "free_str": fmt.Sprint(size - alloc),
 		"autotrim": Row{"value": "off", "rawvalue": "off", "parsed": "off", "source": "DEFAULT"},
-		"scan": scan, "expand": nil, "is_upgraded": true,
+		"scan":     scan, "expand": nil, "is_upgraded": true,
 		"topology": Row{"data": data, "log": []any{}, "cache": []any{}, "spare": []any{}, "special": []any{}, "dedup": []any{}},
 	}
 }
@@ -171,8 +171,8 @@ func dataset(name, typ string, used, avail, quota int64, ratio string, encrypted
 		"encryption_root": nil, "key_loaded": encrypted, "children": []any{},
 		"used": bytesProp(used), "available": bytesProp(avail),
 		"compressratio": prop(ratio+"x", ratio, ratio, "NONE"),
-		"compression": prop("LZ4", "lz4", "lz4", "INHERITED"),
-		"mountpoint": "/mnt/" + name, "readonly": prop("OFF", "off", false, "DEFAULT"),
+		"compression":   prop("LZ4", "lz4", "lz4", "INHERITED"),
+		"mountpoint":    "/mnt/" + name, "readonly": prop("OFF", "off", false, "DEFAULT"),
 		"encryption_algorithm": prop("off", "off", "off", "DEFAULT"),
 	}
 	if encrypted {
@@ -288,12 +288,12 @@ func defaultModel(m *Model, s Spec) {
 			"One or more devices are faulted in response to persistent errors. Sufficient replicas exist for the pool to continue functioning in a degraded state.",
 			43*tib, 26*tib, "9", scan("SCRUB", "FINISHED", e.Add(-6*24*time.Hour), e.Add(-6*24*time.Hour+7*time.Hour), 0, 100),
 			[]any{Row{"name": "raidz1-0", "type": "RAIDZ1", "path": nil, "guid": "g-raidz1-0", "status": "DEGRADED",
-				"stats": Row{"read_errors": 0, "write_errors": 0, "checksum_errors": 0},
+				"stats":    Row{"read_errors": 0, "write_errors": 0, "checksum_errors": 0},
 				"children": []any{vdevDisk("sda", "ONLINE", 0), vdevDisk("sdb", "ONLINE", 0), vdevDisk("sdc", "FAULTED", 27), vdevDisk("sdd", "ONLINE", 0)}}}),
 		pool(2, "fast", "5524198340055871234", "ONLINE", "", 928*gib, 310*gib, "2",
 			scan("SCRUB", "FINISHED", e.Add(-2*24*time.Hour), e.Add(-2*24*time.Hour+20*time.Minute), 0, 100),
 			[]any{Row{"name": "mirror-0", "type": "MIRROR", "path": nil, "guid": "g-mirror-0", "status": "ONLINE",
-				"stats": Row{"read_errors": 0, "write_errors": 0, "checksum_errors": 0},
+				"stats":    Row{"read_errors": 0, "write_errors": 0, "checksum_errors": 0},
 				"children": []any{vdevDisk("nvme0n1", "ONLINE", 0), vdevDisk("nvme1n1", "ONLINE", 0)}}}),
 	}
 	m.Datasets = []Row{

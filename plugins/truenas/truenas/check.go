@@ -19,7 +19,7 @@ func (c *conn) check(ctx context.Context) sdk.CheckReport {
 		return rep
 	}
 	rep.EndpointVersion = v.Raw
-	rep.Checks = append(rep.Checks, sdk.SubCheck{Name: "login", OK: true, Message: "logged in with auth.login_with_api_key at " + c.set.endpoint})
+	rep.Checks = append(rep.Checks, sdk.SubCheck{Name: "login", OK: true, Message: "logged in with auth.login_with_api_key over " + scheme(c.set.endpoint)})
 	vc := sdk.SubCheck{Name: "version", OK: v.AtLeast(25, 4),
 		Message: fmt.Sprintf("TrueNAS %s; snapshots are read with %s", v.Raw, snapshotMethod(v))}
 	if !vc.OK {
@@ -63,4 +63,12 @@ func (c *conn) check(ctx context.Context) sdk.CheckReport {
 	wg.Wait()
 	rep.Checks = append(rep.Checks, results...)
 	return rep
+}
+
+// scheme names the transport the key travelled over.
+func scheme(endpoint string) string {
+	if len(endpoint) >= 4 && endpoint[:4] == "wss:" {
+		return "wss (TLS)"
+	}
+	return "ws (no TLS: allow_insecure_transport is set)"
 }

@@ -12,11 +12,11 @@ import (
 )
 
 // Native ids: stable within the connection.
-func hostID(id string) string       { return "host/" + id }
-func poolID(name string) string     { return "pool/" + name }
-func datasetID(name string) string  { return "dataset/" + name }
-func diskID(d diskRow) string       { return "disk/" + d.Identifier }
-func appID(name string) string      { return "app/" + name }
+func hostID(id string) string        { return "host/" + id }
+func poolID(name string) string      { return "pool/" + name }
+func datasetID(name string) string   { return "dataset/" + name }
+func diskID(d diskRow) string        { return "disk/" + d.Identifier }
+func appID(name string) string       { return "app/" + name }
 func truenasAlertID(u string) string { return "truenas-alert/" + u }
 
 // emit forwards records to the core, keeping the first error.
