@@ -54,10 +54,6 @@ func (s *Server) postAction(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		writeError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q: send application/json, e.g. {\"action\": \"restart\", \"params\": {}}", ct))
-		return
-	}
 	dec := json.NewDecoder(io.LimitReader(r.Body, maxActionBody))
 	dec.DisallowUnknownFields()
 	var body actionRequest
