@@ -22,7 +22,7 @@ func TestExecute(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
 		action, target, want string
-		state              string
+		state                string
 	}{
 		{"restart", "app/plex", "state read back: RUNNING (was RUNNING)", "RUNNING"},
 		{"start", "app/home-assistant", "state read back: RUNNING (was STOPPED)", "RUNNING"},
