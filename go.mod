@@ -3,13 +3,12 @@ module github.com/pulsehost/pulse
 go 1.26.0
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/hashicorp/go-hclog v1.6.3
 	github.com/hashicorp/go-plugin v1.8.0
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 )
-
-require github.com/coder/websocket v1.8.15 // indirect
 
 require (
 	github.com/agext/levenshtein v1.2.1 // indirect

@@ -38,11 +38,10 @@ func (h *Host) running(platform, connection string) (*Plugin, *poller, error) {
 	p, state, lastErr := s.cur, s.st.State, s.st.LastError
 	s.mu.Unlock()
 	if p == nil {
-		msg := fmt.Sprintf("%w: the %s plugin is %s", ErrNotRunning, platform, state)
 		if lastErr != "" {
-			msg += " (" + lastErr + ")"
+			lastErr = " (" + lastErr + ")"
 		}
-		return nil, nil, errors.New(msg)
+		return nil, nil, fmt.Errorf("%w: the %s plugin is %s%s", ErrNotRunning, platform, state, lastErr)
 	}
 	return p, c, nil
 }
