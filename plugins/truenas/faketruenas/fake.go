@@ -64,6 +64,9 @@ type Options struct {
 	// Now is the clock for system.info's datetime and uptime; nil means
 	// time.Now.
 	Now func() time.Time
+	// RealtimeInterval is how often reporting.realtime events are sent to
+	// subscribers (default 2s, as TrueNAS does).
+	RealtimeInterval time.Duration
 }
 
 // Fault is an injected failure for calls of one method.
@@ -101,6 +104,8 @@ type Fake struct {
 	nextSub  int
 	timers   sync.WaitGroup
 	closed   bool
+	// realtime runs while a socket subscribes to reporting.realtime.
+	realtime chan struct{}
 }
 
 // New builds a fake serving m (which it owns from now on).
@@ -113,6 +118,9 @@ func New(m *Model, o Options) *Fake {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.RealtimeInterval == 0 {
+		o.RealtimeInterval = 2 * time.Second
 	}
 	if o.JobDuration == 0 {
 		o.JobDuration = 50 * time.Millisecond
@@ -140,6 +148,10 @@ func (f *Fake) Handler() http.Handler {
 func (f *Fake) Close() {
 	f.mu.Lock()
 	f.closed = true
+	if f.realtime != nil {
+		close(f.realtime)
+		f.realtime = nil
+	}
 	conns := f.conns
 	f.conns = map[*wsConn]bool{}
 	f.mu.Unlock()

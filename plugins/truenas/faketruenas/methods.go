@@ -158,6 +158,8 @@ func subscribe(c *wsConn, p []json.RawMessage) (any, *rpcError) {
 	}
 	switch name {
 	case "app.query", "pool.query", "alert.list", "core.get_jobs", "disk.query":
+	case "reporting.realtime":
+		c.f.startRealtime()
 	default:
 		return nil, callError("ENOENT", fmt.Sprintf("Event %q not found", name))
 	}
@@ -307,4 +309,39 @@ func setContainers(a Row, state string) {
 	}
 	w["container_details"] = details
 	w["containers"] = len(details)
+}
+
+// startRealtime starts the reporting.realtime publisher once: every
+// RealtimeInterval it sends CPU and memory figures, shaped as the
+// middleware's realtime event, to the sockets subscribed to it.
+func (f *Fake) startRealtime() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.realtime != nil || f.closed {
+		return
+	}
+	stop := make(chan struct{})
+	f.realtime = stop
+	interval := f.opts.RealtimeInterval
+	total, _ := f.model.Info["physmem"].(int64)
+	f.timers.Add(1)
+	go func() {
+		defer f.timers.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+			usage := 12.5 + float64(i%5)
+			avail := total / 100 * int64(38+i%3)
+			f.publish(Change{Collection: "reporting.realtime", Msg: "added", Fields: Row{
+				"cpu":               Row{"cpu": Row{"usage": usage, "user": usage * 0.7, "system": usage * 0.3}},
+				"memory":            Row{"physical_memory_total": total, "physical_memory_available": avail, "arc_size": total / 4},
+				"failed_to_connect": false,
+			}})
+		}
+	}()
 }

@@ -48,6 +48,15 @@ type conn struct {
 	// alerts Watch maps to them.
 	pools map[string]bool
 	disks map[string]diskRow
+	// rt is the last reporting.realtime sample (CPU and memory in use).
+	rt realtime
+}
+
+// realtime is one reporting.realtime sample.
+type realtime struct {
+	cpuRatio          float64
+	memUsed, memTotal int64
+	at, emitted       time.Time
 }
 
 func newConn(name string, set settings, cl *tnrpc.Client, log hclog.Logger, o Options) *conn {

@@ -77,7 +77,7 @@ func TestUnexpectedStop(t *testing.T) {
 // TestWatch follows collection_update events: an app started behind
 // Pulse's back, a pool healed, an alert raised and dismissed.
 func TestWatch(t *testing.T) {
-	l := newLab(t, faketruenas.Spec{}, faketruenas.Options{}, truenas.Options{})
+	l := newLab(t, faketruenas.Spec{}, faketruenas.Options{RealtimeInterval: 100 * time.Millisecond}, truenas.Options{})
 	l.configure(nil)
 	l.mustCollect()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -95,11 +95,14 @@ func TestWatch(t *testing.T) {
 			for _, c := range b.ClearedAlerts {
 				batches <- "cleared " + c
 			}
+			for _, m := range b.Metrics {
+				batches <- "metric " + m.Resource + " " + m.Name
+			}
 			return nil
 		})
 	}()
 	// Wait for the subscriptions.
-	for deadline := time.Now().Add(3 * time.Second); l.fake.Calls("core.subscribe") < 3; time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(3 * time.Second); l.fake.Calls("core.subscribe") < 4; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("watch did not subscribe")
 		}
@@ -122,10 +125,18 @@ func TestWatch(t *testing.T) {
 			case s := <-batches:
 				got[s] = true
 			case <-timeout:
+				select {
+				case err := <-done:
+					t.Fatalf("want %v, got %v; watch ended: %v", want, got, err)
+				default:
+				}
 				t.Fatalf("want %v, got %v", want, got)
 			}
 		}
 	}
+	// CPU and memory in use arrive as reporting.realtime events.
+	host := "host/5f0c1e9a2b7d4c38a6e1f09b3d2c7a4e8b1f6d0c9e2a7b3c4d5e6f708192a3b4"
+	expect("metric "+host+" cpu_usage_ratio", "metric "+host+" memory_used_bytes", "metric "+host+" memory_usage_ratio")
 	l.fake.Update(func(m *faketruenas.Model) []faketruenas.Change {
 		for _, a := range m.Apps {
 			if a["name"] == "immich" {
@@ -149,6 +160,15 @@ func TestWatch(t *testing.T) {
 		return []faketruenas.Change{{Collection: "alert.list", ID: "new-1", Msg: "added"}}
 	})
 	expect("alert truenas-alert/new-1", "cleared truenas-alert/0b9d8c41-aaaa-4b5c-9c1e-000000000001")
+
+	// The next poll carries the latest realtime sample too.
+	var cpu bool
+	for _, m := range l.mustCollect().Metrics {
+		cpu = cpu || (m.Name == "cpu_usage_ratio" && m.Value > 0.1 && m.Value < 0.2)
+	}
+	if !cpu {
+		t.Error("collect after realtime events has no cpu_usage_ratio")
+	}
 
 	// The socket dropping ends Watch with an error (the core keeps polling
 	// and calls Watch again).

@@ -200,6 +200,12 @@ func (p *projection) system(e *emit) {
 	e.metric(p.host, "cpu_cores", float64(in.Cores), "count", p.now)
 	e.metric(p.host, "memory_total_bytes", float64(in.Physmem), "bytes", p.now)
 	e.metric(p.host, "uptime_seconds", in.UptimeSeconds, "seconds", p.now)
+	p.c.mu.Lock()
+	rt := p.c.rt
+	p.c.mu.Unlock()
+	if !rt.at.IsZero() && p.now.Sub(rt.at) < 5*time.Minute {
+		rt.metrics(e, p.host) // the latest realtime sample Watch received
+	}
 	if len(in.Loadavg) == 3 {
 		e.metric(p.host, "load1", in.Loadavg[0], "count", p.now)
 		e.metric(p.host, "load5", in.Loadavg[1], "count", p.now)

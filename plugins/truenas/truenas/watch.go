@@ -40,11 +40,25 @@ func (c *conn) watch(ctx context.Context, out sdk.Emitter) error {
 		}
 		subs = append(subs, s)
 	}
+	// CPU and memory in use arrive only as reporting.realtime events; a
+	// server that refuses them leaves the agent with its static figures.
+	var rt <-chan tnrpc.Event
+	if s, err := c.client.Subscribe(ctx, "reporting.realtime"); err == nil {
+		subs = append(subs, s)
+		rt = s.C
+	} else {
+		c.log.Debug("no reporting.realtime events; CPU and memory in use are not reported", "error", err)
+	}
 	e := &emit{out: out}
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case ev, ok := <-rt:
+			if !ok {
+				return fmt.Errorf("watch realtime: %w", subs[3].Err())
+			}
+			c.realtimeEvent(e, hostID(host), ev)
 		case ev, ok := <-subs[0].C:
 			if !ok {
 				return fmt.Errorf("watch apps: %w", subs[0].Err())
@@ -158,4 +172,51 @@ func (c *conn) alertEvent(ctx context.Context, e *emit, host string) {
 	c.mu.Lock()
 	c.alerts = now
 	c.mu.Unlock()
+}
+
+// realtimeEvery bounds how often realtime samples become metric deltas.
+const realtimeEvery = 10 * time.Second
+
+// realtimeEvent keeps the latest CPU and memory sample and emits it as
+// metrics at most every realtimeEvery.
+func (c *conn) realtimeEvent(e *emit, host string, ev tnrpc.Event) {
+	var f struct {
+		CPU map[string]struct {
+			Usage *float64 `json:"usage"`
+		} `json:"cpu"`
+		Memory struct {
+			Total int64 `json:"physical_memory_total"`
+			Avail int64 `json:"physical_memory_available"`
+		} `json:"memory"`
+	}
+	if json.Unmarshal(ev.Fields, &f) != nil {
+		return
+	}
+	now := c.opts.Now()
+	c.mu.Lock()
+	if u := f.CPU["cpu"].Usage; u != nil {
+		c.rt.cpuRatio = *u / 100
+	}
+	if f.Memory.Total > 0 {
+		c.rt.memTotal, c.rt.memUsed = f.Memory.Total, f.Memory.Total-f.Memory.Avail
+	}
+	c.rt.at = now
+	due := now.Sub(c.rt.emitted) >= realtimeEvery
+	if due {
+		c.rt.emitted = now
+	}
+	rt := c.rt
+	c.mu.Unlock()
+	if due {
+		rt.metrics(e, host)
+	}
+}
+
+// metrics emits a sample as the agent's CPU and memory metrics.
+func (rt realtime) metrics(e *emit, host string) {
+	e.metric(host, "cpu_usage_ratio", rt.cpuRatio, "ratio", rt.at)
+	if rt.memTotal > 0 {
+		e.metric(host, "memory_used_bytes", float64(rt.memUsed), "bytes", rt.at)
+		e.metric(host, "memory_usage_ratio", float64(rt.memUsed)/float64(rt.memTotal), "ratio", rt.at)
+	}
 }
