@@ -30,3 +30,20 @@ connection "proxmox-pve" "lab-cluster" {
     insecure_skip_verify = true # the simulator's certificate is generated at start
   }
 }
+
+# Simulated TrueNAS 25.10 (faketruenas), started by `pulse lab`: a degraded
+# pool with a faulted disk, a failed replication, a crashed app.
+connection "truenas" "lab-nas" {
+  endpoint      = "wss://127.0.0.1:18444/api/current"
+  api_key       = "1-pulselabapikeypulselabapikeypulselabapikeypulselabapikey0001"
+  poll_interval = "10s"
+  tls {
+    insecure_skip_verify = true # the simulator's certificate is generated at start
+  }
+}
+
+# The lab lets the simulated apps be started, stopped and restarted:
+# ./bin/pulse action --config examples/lab.hcl truenas/lab-nas/app/plex restart
+control {
+  enabled = true
+}

@@ -1,6 +1,7 @@
 // Package api serves the core's HTTP JSON API under /api/v1/, plus /healthz
-// and Prometheus /metrics. It only reads: the store and the plugin host own
-// all state.
+// and Prometheus /metrics. It reads the store and the plugin host, which own
+// all state; the one write, a control action, goes through the control path
+// (package control), which checks and audits it.
 package api
 
 import (
@@ -43,6 +44,7 @@ type Server struct {
 	log     hclog.Logger
 	version string
 	started time.Time
+	control Control
 }
 
 // New builds the API server.
@@ -62,8 +64,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/resources/{id}", s.resourceByID)
 	mux.HandleFunc("GET /api/v1/alerts", s.alerts)
 	mux.HandleFunc("GET /api/v1/recovery-points", s.recoveryPoints)
+	mux.HandleFunc("POST /api/v1/resources/{id}/actions", s.postAction)
+	mux.HandleFunc("GET /api/v1/actions", s.listActions)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s; the API lives under /api/v1/ (platforms, connections, plugins, resources, alerts, recovery-points), plus /healthz and /metrics", r.Method, r.URL.Path))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s; the API lives under /api/v1/ (platforms, connections, plugins, resources, alerts, recovery-points, actions), plus /healthz and /metrics", r.Method, r.URL.Path))
 	})
 	return s.logRequests(mux)
 }

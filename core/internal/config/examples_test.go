@@ -9,6 +9,7 @@ import (
 	"github.com/pulsehost/pulse/core/internal/config"
 	"github.com/pulsehost/pulse/plugins/proxmox-pve/pve"
 	"github.com/pulsehost/pulse/plugins/sdk"
+	"github.com/pulsehost/pulse/plugins/truenas/truenas"
 	"github.com/pulsehost/pulse/plugins/vmware-vsphere/vsphere"
 )
 
@@ -20,6 +21,7 @@ var shipped = map[string]struct {
 }{
 	"proxmox-pve":    {pve.Declaration, pve.Schema, false},
 	"vmware-vsphere": {vsphere.Declaration, vsphere.Schema, true},
+	"truenas":        {truenas.Declaration, truenas.Schema, true},
 }
 
 // examplesDir holds the configuration operators copy.

@@ -19,6 +19,8 @@ type Config struct {
 	Connections []*Connection
 	// Files are the configuration files read, in order.
 	Files []string
+	// Control is the control block (control is off when there is none).
+	Control Control
 }
 
 // Parse reads and validates configuration files. A path naming a directory
@@ -108,10 +110,11 @@ func (p *parser) fileError(path string, err error) {
 
 // topRules and topSchema describe a file's top level.
 var (
-	topRules  = bodyRules{where: "the top level", blocks: []string{"connection", "server"}}
+	topRules  = bodyRules{where: "the top level", blocks: []string{"connection", "control", "server"}}
 	topSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 		{Type: "server"},
 		{Type: "connection", LabelNames: []string{"platform", "name"}},
+		{Type: "control"},
 	}}
 )
 
@@ -137,6 +140,8 @@ func (p *parser) parseFile(name, dir string, src []byte) {
 			p.decodeServer(b, dir, ctx)
 		case "connection":
 			p.decodeConnection(b, dir, ctx)
+		case "control":
+			p.decodeControl(b, ctx)
 		}
 	}
 }
@@ -146,6 +151,7 @@ func (p *parser) finish() (*Config, error) {
 	if p.cfg.Server.DataDir == "" {
 		p.cfg.Server.DataDir = resolve(p.firstDir, DefaultDataDir)
 	}
+	p.finishControl()
 	if p.diags.HasErrors() {
 		ds := toDiagnostics(p.diags, p.cfg.Files, p.secrets)
 		return nil, &ds

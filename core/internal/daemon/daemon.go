@@ -65,7 +65,13 @@ func Run(ctx context.Context, cfg *config.Config, log hclog.Logger, version stri
 	host.Start(ctx, Specs(cfg))
 	defer host.Stop()
 
-	srv := &http.Server{Handler: api.New(st, host, log, version).Handler(), ReadHeaderTimeout: 10 * time.Second}
+	ctl, closeControl, err := openControl(ctx, cfg, st, host, log)
+	if err != nil {
+		return err
+	}
+	defer closeControl()
+
+	srv := &http.Server{Handler: api.New(st, host, log, version).WithControl(ctl).Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("api listening", "url", "http://"+ln.Addr().String()+"/api/v1/", "data_dir", cfg.Server.DataDir)

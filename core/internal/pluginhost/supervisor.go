@@ -18,6 +18,8 @@ type supervisor struct {
 	mu      sync.Mutex
 	st      PluginStatus
 	restart chan string
+	// cur is the running plugin, nil between processes (control uses it).
+	cur *Plugin
 }
 
 func newSupervisor(h *Host, platform, path string, specs []ConnSpec) *supervisor {
@@ -123,10 +125,14 @@ func (s *supervisor) run(ctx context.Context) {
 		s.st.State, s.st.LastError, s.st.PID = PluginRunning, "", p.PID
 		s.st.Version, s.st.APIVersion, s.st.StartedAt = p.Version(), p.Info.GetApiVersion(), &now
 		s.st.StartDurationMS = float64(p.StartDuration.Microseconds()) / 1000
+		s.cur = p
 		s.mu.Unlock()
 		log.Info("plugin started", "path", s.path, "pid", p.PID, "version", p.Version(), "start", p.StartDuration)
 
 		reason := s.serve(ctx, p)
+		s.mu.Lock()
+		s.cur = nil
+		s.mu.Unlock()
 		p.Kill()
 		if ctx.Err() != nil {
 			s.setState(PluginStopped, "")

@@ -1,0 +1,306 @@
+// Package control is the core's one control path, for every platform. The
+// HTTP API (POST /api/v1/resources/{id}/actions), the CLI (`pulse action`)
+// and the assistant's run_action tool all call Service.Request, which
+//
+//  1. resolves the resource and the source that owns it,
+//  2. checks the governed classification of the platform's assistant-control
+//     surface: only `supported` acts; `augmentation-only` acts only through an
+//     enrolled agent on that host (not built yet, so refused saying so);
+//     `read-only`, `n/a` and admitted platforms never act,
+//  3. checks the operator's control block (off unless enabled, optionally
+//     narrowed per connection to named actions),
+//  4. checks that the running plugin declared the action,
+//  5. runs it through the plugin's Execute (pluginhost), bounded by the
+//     control timeout,
+//
+// and writes an audit record of every request, allowed or refused, to the
+// core's SQLite database (component "control"). An allowed request is
+// recorded before it runs, so nothing acts unaudited.
+package control
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/pulsehost/pulse/core/internal/config"
+	"github.com/pulsehost/pulse/core/platform"
+	"github.com/pulsehost/pulse/core/resource"
+	"github.com/pulsehost/pulse/plugins/sdk"
+)
+
+// Request is one control request.
+type Request struct {
+	// Actor says who asks, e.g. "api 127.0.0.1:51234" or "mcp <client>".
+	Actor string
+	// ResourceID is the canonical resource id.
+	ResourceID string
+	// Action is the action name, one the plugin declared (e.g. "restart").
+	Action string
+	// Params are action parameters; non-string values travel JSON-encoded.
+	Params map[string]any
+}
+
+// Outcomes of a request.
+const (
+	OutcomeSucceeded = "succeeded"
+	OutcomeFailed    = "failed"
+	OutcomeRefused   = "refused"
+	// OutcomeRunning is the outcome of an audit record whose action has not
+	// finished (or whose core stopped while it ran).
+	OutcomeRunning = "running"
+)
+
+// Result is what happened to a request; it is also its audit record.
+type Result struct {
+	// ID is the audit record's id.
+	ID int64 `json:"id"`
+	// Time is when the request arrived.
+	Time time.Time `json:"time"`
+	// Actor is who asked.
+	Actor string `json:"actor"`
+	// ResourceID, ResourceName and ResourceType identify what was acted on.
+	ResourceID   string `json:"resource_id"`
+	ResourceName string `json:"resource_name,omitempty"`
+	ResourceType string `json:"resource_type,omitempty"`
+	// Platform, Connection and NativeID are the source the action went to.
+	Platform   string `json:"platform,omitempty"`
+	Connection string `json:"connection,omitempty"`
+	NativeID   string `json:"native_id,omitempty"`
+	// Action and Params are what was asked.
+	Action string         `json:"action"`
+	Params map[string]any `json:"params"`
+	// Classification is the platform's governed assistant-control class.
+	Classification string `json:"classification,omitempty"`
+	// Outcome is succeeded, failed, refused (or running).
+	Outcome string `json:"outcome"`
+	// Message is the plugin's report (succeeded) or the error (failed).
+	Message string `json:"message,omitempty"`
+	// Reason says why a request was refused.
+	Reason string `json:"reason,omitempty"`
+	// DurationMS is how long the action ran.
+	DurationMS float64 `json:"duration_ms"`
+}
+
+// Errors Request wraps, so callers can map outcomes (HTTP status, exit code).
+var (
+	// ErrNotFound: no resource with that id.
+	ErrNotFound = errors.New("resource not found")
+	// ErrInvalid: the request itself is malformed.
+	ErrInvalid = errors.New("invalid request")
+	// ErrRefused: the classification, the operator's configuration or the
+	// plugin's declaration does not allow the action.
+	ErrRefused = errors.New("action refused")
+	// ErrFailed: the action was allowed and ran, and failed.
+	ErrFailed = errors.New("action failed")
+)
+
+// Resources finds canonical resources (the unified store).
+type Resources interface {
+	Resource(id string) (resource.Resource, bool)
+}
+
+// Executor runs actions through plugins (the plugin host).
+type Executor interface {
+	// Actions returns the actions the plugin serving the connection declared.
+	Actions(platform, connection string) ([]string, error)
+	// Execute runs one action through that plugin.
+	Execute(ctx context.Context, platform, connection string, a sdk.Action) (string, error)
+}
+
+// Service is the control path.
+type Service struct {
+	res   Resources
+	exec  Executor
+	audit *Audit
+	cfg   config.Control
+	log   hclog.Logger
+	now   func() time.Time
+}
+
+// New builds the service.
+func New(res Resources, exec Executor, audit *Audit, cfg config.Control, log hclog.Logger) *Service {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = config.DefaultControlTimeout
+	}
+	return &Service{res: res, exec: exec, audit: audit, cfg: cfg, log: log.Named("control"), now: time.Now}
+}
+
+var actionRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
+
+// Request runs one control request through every check, audits it and
+// returns what happened. The error is nil only when the action succeeded;
+// it wraps ErrNotFound, ErrInvalid, ErrRefused or ErrFailed, and the Result
+// is filled (and audited) in every case.
+func (s *Service) Request(ctx context.Context, req Request) (Result, error) {
+	r := Result{Time: s.now().UTC(), Actor: req.Actor, ResourceID: req.ResourceID, Action: req.Action, Params: req.Params}
+	if r.Params == nil {
+		r.Params = map[string]any{}
+	}
+	if r.Actor == "" {
+		r.Actor = "unknown"
+	}
+	if why, kind := s.check(&r); kind != nil {
+		return s.refuse(ctx, r, kind, why)
+	}
+	params, err := stringParams(r.Params)
+	if err != nil {
+		return s.refuse(ctx, r, ErrInvalid, err.Error())
+	}
+	r.Outcome = OutcomeRunning
+	if err := s.audit.Record(ctx, &r); err != nil {
+		r.Outcome, r.Reason = OutcomeRefused, "the audit log cannot be written, so nothing may act: "+err.Error()
+		return r, fmt.Errorf("%w: %s", ErrRefused, r.Reason)
+	}
+	s.log.Info("control action", "id", r.ID, "actor", r.Actor, "resource", r.ResourceID, "platform", r.Platform,
+		"connection", r.Connection, "action", r.Action)
+	actx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	start := time.Now()
+	msg, err := s.exec.Execute(actx, r.Platform, r.Connection, sdk.Action{Name: r.Action, Target: r.NativeID, Params: params})
+	cancel()
+	r.DurationMS = float64(time.Since(start).Microseconds()) / 1000
+	var result error
+	switch {
+	case err == nil:
+		r.Outcome, r.Message = OutcomeSucceeded, msg
+	case errors.Is(err, sdk.ErrActionRefused):
+		// The plugin refused (unknown app, wrong target kind ...): nothing ran.
+		r.Outcome, r.Reason = OutcomeRefused, "the "+r.Platform+" plugin refused: "+err.Error()
+		result = fmt.Errorf("%w: %s", ErrRefused, r.Reason)
+	default:
+		r.Outcome, r.Message = OutcomeFailed, err.Error()
+		if errors.Is(err, context.DeadlineExceeded) && actx.Err() != nil {
+			r.Message = fmt.Sprintf("no result within the control timeout of %s: %v", s.cfg.Timeout, err)
+		}
+		result = fmt.Errorf("%w: %s", ErrFailed, r.Message)
+	}
+	// The outcome is written even when the caller went away.
+	if aerr := s.audit.Finish(context.WithoutCancel(ctx), r); aerr != nil {
+		s.log.Error("audit: record the outcome", "id", r.ID, "error", aerr)
+	}
+	s.log.Info("control action done", "id", r.ID, "outcome", r.Outcome, "duration_ms", r.DurationMS)
+	return r, result
+}
+
+// check runs the checks in order; it returns the refusal reason and kind,
+// or a nil kind when the action may run. It fills r as it learns.
+func (s *Service) check(r *Result) (string, error) {
+	if !actionRE.MatchString(r.Action) {
+		return fmt.Sprintf("action %q is not an action name (lower-case words such as \"restart\")", r.Action), ErrInvalid
+	}
+	res, ok := s.res.Resource(r.ResourceID)
+	if !ok {
+		return fmt.Sprintf("no resource with id %q; list ids with GET /api/v1/resources", r.ResourceID), ErrNotFound
+	}
+	r.ResourceName, r.ResourceType = res.Name, string(res.Type)
+	src, ok := primary(res)
+	if !ok {
+		return "the resource has no primary source to act through", ErrRefused
+	}
+	r.Platform, r.Connection, r.NativeID = src.Platform, src.Connection, src.NativeID
+
+	// 1. The governed classification.
+	p, ok := platform.Lookup(platform.ID(src.Platform))
+	if !ok {
+		return fmt.Sprintf("platform %q is not governed", src.Platform), ErrRefused
+	}
+	class := platform.ClassNotApplicable
+	if p.Floor != nil {
+		class = p.Floor.Class(platform.SurfaceAssistantControl)
+	}
+	r.Classification = string(class)
+	if why := classRefusal(p, class); why != "" {
+		return why, ErrRefused
+	}
+	// 2. The operator's configuration.
+	if ok, why := s.cfg.Allows(src.Platform, src.Connection, r.Action); !ok {
+		return why, ErrRefused
+	}
+	// 3. The plugin's declaration.
+	declared, err := s.exec.Actions(src.Platform, src.Connection)
+	if err != nil {
+		return "cannot reach the plugin that would act: " + err.Error(), ErrRefused
+	}
+	if !slices.Contains(declared, r.Action) {
+		list := "no actions"
+		if len(declared) > 0 {
+			list = strings.Join(declared, ", ")
+		}
+		return fmt.Sprintf("the %s plugin does not declare action %q (it declares %s)", src.Platform, r.Action, list), ErrRefused
+	}
+	return "", nil
+}
+
+// classRefusal says why a platform's control classification refuses, or "".
+func classRefusal(p platform.Platform, class platform.Class) string {
+	switch {
+	case !p.Supported():
+		return fmt.Sprintf("%s is %s, not supported: Pulse never acts on it (assistant control: %s)", p.ID, p.SupportState(), class)
+	case class == platform.ClassSupported && p.Mode == platform.ModeAgentBacked:
+		return fmt.Sprintf("assistant control for %s is supported through its enrolled pulse-agent, and the core's agent control channel is not built yet", p.ID)
+	case class == platform.ClassSupported:
+		return ""
+	case class == platform.ClassAugmentationOnly:
+		return fmt.Sprintf("assistant control for %s is augmentation-only: it acts only through an enrolled pulse-agent on that host, never through the API connection, and agent-backed control is not built yet", p.ID)
+	case class == platform.ClassReadOnly:
+		return fmt.Sprintf("assistant control for %s is read-only: Pulse never acts on it", p.ID)
+	default:
+		return fmt.Sprintf("assistant control for %s is %s: there is nothing to act on", p.ID, class)
+	}
+}
+
+func primary(res resource.Resource) (resource.Source, bool) {
+	for _, s := range res.Sources {
+		if s.Role == resource.RolePrimary {
+			return s, true
+		}
+	}
+	if res.Platform != "" && len(res.Sources) == 1 {
+		return res.Sources[0], true
+	}
+	return resource.Source{}, false
+}
+
+// refuse audits a refused request and returns it.
+func (s *Service) refuse(ctx context.Context, r Result, kind error, why string) (Result, error) {
+	r.Outcome, r.Reason = OutcomeRefused, why
+	if err := s.audit.Record(context.WithoutCancel(ctx), &r); err != nil {
+		s.log.Error("audit: record a refusal", "error", err)
+	}
+	s.log.Info("control action refused", "id", r.ID, "actor", r.Actor, "resource", r.ResourceID, "action", r.Action, "reason", why)
+	return r, fmt.Errorf("%w: %s", kind, why)
+}
+
+// stringParams turns params into the wire's strings: strings as they are,
+// everything else JSON-encoded.
+func stringParams(in map[string]any) (map[string]string, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(in))
+	for k, v := range in {
+		if !actionRE.MatchString(k) {
+			return nil, fmt.Errorf("parameter name %q is not valid (lower-case words)", k)
+		}
+		if s, ok := v.(string); ok {
+			out[k] = s
+			continue
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("parameter %q: %v", k, err)
+		}
+		out[k] = string(b)
+	}
+	return out, nil
+}
+
+// List returns audit records, newest first.
+func (s *Service) List(ctx context.Context, f Filter) ([]Result, error) { return s.audit.List(ctx, f) }
