@@ -43,6 +43,8 @@ type Server struct {
 	log     hclog.Logger
 	version string
 	started time.Time
+	// agentList answers GET /api/v1/agents (agents.go).
+	agentList Agents
 }
 
 // New builds the API server.
@@ -62,6 +64,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/resources/{id}", s.resourceByID)
 	mux.HandleFunc("GET /api/v1/alerts", s.alerts)
 	mux.HandleFunc("GET /api/v1/recovery-points", s.recoveryPoints)
+	mux.HandleFunc("GET /api/v1/agents", s.agents)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s; the API lives under /api/v1/ (platforms, connections, plugins, resources, alerts, recovery-points), plus /healthz and /metrics", r.Method, r.URL.Path))
 	})
