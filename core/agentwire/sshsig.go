@@ -200,3 +200,8 @@ func readString(r []byte) (s, rest []byte, ok bool) {
 	}
 	return r[4 : 4+n], r[4+n:], true
 }
+
+// ParseHeaderBlob decodes a header value to the raw SSHSIG blob.
+func ParseHeaderBlob(v string) ([]byte, error) {
+	return base64.StdEncoding.DecodeString(strings.TrimSpace(v))
+}
