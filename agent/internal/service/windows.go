@@ -66,7 +66,9 @@ func uninstallWindows(out io.Writer) error {
 	return nil
 }
 
-type handler struct{ fn func(ctx context.Context) error }
+type handler struct {
+	fn func(ctx context.Context) error
+}
 
 func (h handler) Execute(_ []string, req <-chan svc.ChangeRequest, status chan<- svc.Status) (bool, uint32) {
 	status <- svc.Status{State: svc.StartPending}

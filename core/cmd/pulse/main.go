@@ -30,6 +30,8 @@ var commands = map[string]command{
 	"poll":      {"test one connection: Check and one Collect through the real plugin, as JSON", runPoll},
 	"lab":       {"start the platform simulators and the core against examples/lab.hcl", runLab},
 	"version":   {"print the version", runVersion},
+	"token":     {"provisioning tokens for pulse-agent enrollment: create, list, revoke", runToken},
+	"agent":     {"enrolled pulse-agents: add (by public key), list, revoke, server-fingerprint", runAgent},
 }
 
 func main() {
