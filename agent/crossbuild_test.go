@@ -20,19 +20,14 @@ func TestCrossCompiles(t *testing.T) {
 			t.Skip("no go tool to cross-compile with")
 		}
 	}
-	for _, target := range []struct{ goos, goarch string }{{"linux", "arm64"}, {"darwin", "arm64"}, {"windows", "amd64"}} {
+	for _, target := range []struct{ goos, goarch string }{{"darwin", "arm64"}, {"windows", "amd64"}} {
 		t.Run(target.goos+"/"+target.goarch, func(t *testing.T) {
+			t.Parallel()
 			out := filepath.Join(t.TempDir(), "pulse-agent")
 			cmd := exec.Command(gotool, "build", "-o", out, "./cmd/pulse-agent")
 			cmd.Env = append(os.Environ(), "GOOS="+target.goos, "GOARCH="+target.goarch, "CGO_ENABLED=0")
 			if b, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("GOOS=%s GOARCH=%s go build: %v\n%s", target.goos, target.goarch, err, b)
-			}
-			// go vet type-checks the platform-specific files too.
-			vet := exec.Command(gotool, "vet", "./...")
-			vet.Env = cmd.Env
-			if b, err := vet.CombinedOutput(); err != nil {
-				t.Fatalf("GOOS=%s go vet: %v\n%s", target.goos, err, b)
 			}
 		})
 	}
