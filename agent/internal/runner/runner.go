@@ -26,8 +26,9 @@ type Config struct {
 	Interval  time.Duration
 	// FullEvery is the full report period (default 24h).
 	FullEvery time.Duration
-	// BackoffCap caps the retry delay (default 5m).
-	BackoffCap time.Duration
+	// BackoffBase is the first retry delay (default 1s); BackoffCap caps
+	// it (default 5m).
+	BackoffBase, BackoffCap time.Duration
 	Log        hclog.Logger
 	// Sent, when set (tests, benchmarks), is called after every accepted
 	// report.
@@ -61,12 +62,23 @@ func Run(ctx context.Context, c Config) error {
 			}
 		}()
 	}
-	bo := client.Backoff{Base: time.Second, Cap: c.BackoffCap}
+	if c.BackoffBase <= 0 {
+		c.BackoffBase = time.Second
+	}
+	bo := client.Backoff{Base: c.BackoffBase, Cap: c.BackoffCap}
 	var lastFull time.Time
 	needFull := true // on start and restart
 	failing := false
 	for {
 		err := c.Reporter.Drain(ctx)
+		if err != nil && needFull && ctx.Err() == nil {
+			// The core is unreachable on start: keep this start's full
+			// report behind the spooled ones.
+			if serr := c.Reporter.Spool(c.Collector.Collect(true)); serr != nil {
+				c.Log.Warn("spool full report", "error", serr)
+			}
+			needFull, lastFull = false, time.Now()
+		}
 		if err == nil {
 			kind := agentwire.KindMetrics
 			if needFull || time.Since(lastFull) >= c.FullEvery {
