@@ -18,6 +18,7 @@ build:
 		$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/pulse-plugin-$$p ./plugins/$$p || exit 1; done
 	@for s in $(SIMS); do echo "build $(BIN)/$$(basename $$s)"; \
 		$(GO) build -o $(BIN)/$$(basename $$s) ./$$s || exit 1; done
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(BIN)/pulse-agent ./agent/cmd/pulse-agent
 
 # The lab: simulators of every platform built so far, and the core polling them.
 run: build
@@ -29,7 +30,7 @@ test:
 
 # Benchmarks print ns/op and custom figures (ms, MB, requests); see README.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -count 1 -timeout 20m ./core/... ./plugins/... | tee bench.out
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -count 1 -timeout 20m ./core/... ./plugins/... ./agent/... | tee bench.out
 
 generate:
 	$(GO) generate ./core/platform

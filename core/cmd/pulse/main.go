@@ -31,6 +31,8 @@ var commands = map[string]command{
 	"lab":       {"start the platform simulators and the core against examples/lab.hcl", runLab},
 	"action":    {"ask the running core to perform a control action on a resource (checked and audited)", runAction},
 	"version":   {"print the version", runVersion},
+	"token":     {"provisioning tokens for pulse-agent enrollment: create, list, revoke", runToken},
+	"agent":     {"enrolled pulse-agents: add (by public key), list, revoke, server-fingerprint", runAgent},
 }
 
 func main() {

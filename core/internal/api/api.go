@@ -45,6 +45,8 @@ type Server struct {
 	version string
 	started time.Time
 	control Control
+	// agentList answers GET /api/v1/agents (agents.go).
+	agentList Agents
 }
 
 // New builds the API server.
@@ -66,8 +68,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/recovery-points", s.recoveryPoints)
 	mux.HandleFunc("POST /api/v1/resources/{id}/actions", s.postAction)
 	mux.HandleFunc("GET /api/v1/actions", s.listActions)
+	mux.HandleFunc("GET /api/v1/agents", s.agents)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s; the API lives under /api/v1/ (platforms, connections, plugins, resources, alerts, recovery-points, actions), plus /healthz and /metrics", r.Method, r.URL.Path))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s; the API lives under /api/v1/ (platforms, connections, plugins, resources, alerts, recovery-points, actions, agents), plus /healthz and /metrics", r.Method, r.URL.Path))
 	})
 	return s.logRequests(mux)
 }

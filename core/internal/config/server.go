@@ -37,10 +37,17 @@ type Server struct {
 	LogLevel string
 	// LogFormat is text (default) or json.
 	LogFormat string
+	// AgentListen is the agent listener's host:port (HTTPS, pulse-agent
+	// enrollment and reports); empty means no agent listener.
+	AgentListen string
+	// TLSCert and TLSKey are the agent listener's certificate and key
+	// files; empty means a self-signed certificate generated in DataDir.
+	TLSCert string
+	TLSKey  string
 }
 
 var serverRules = bodyRules{where: "the server block",
-	attrs: []string{"listen", "data_dir", "plugin_dir", "log_level", "log_format"}}
+	attrs: []string{"listen", "data_dir", "plugin_dir", "log_level", "log_format", "agent_listen", "tls_cert", "tls_key"}}
 
 // decodeServer decodes a server block; relative paths resolve against dir.
 func (p *parser) decodeServer(b *hcl.Block, dir string, ctx *hcl.EvalContext) {
@@ -82,6 +89,15 @@ func (p *parser) decodeServer(b *hcl.Block, dir string, ctx *hcl.EvalContext) {
 		case "log_format":
 			d = oneOf(a.Name, str, logFormats, v)
 			s.LogFormat = str
+		case "agent_listen":
+			d = checkListen(str, v)
+			s.AgentListen = str
+		case "tls_cert":
+			d = checkPath(a.Name, str, v)
+			s.TLSCert = resolve(dir, str)
+		case "tls_key":
+			d = checkPath(a.Name, str, v)
+			s.TLSKey = resolve(dir, str)
 		}
 		if d != nil {
 			p.diags = append(p.diags, d)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/pulsehost/pulse/core/internal/agentgw"
 	"github.com/pulsehost/pulse/core/internal/api"
 	"github.com/pulsehost/pulse/core/internal/config"
 	"github.com/pulsehost/pulse/core/internal/pluginhost"
@@ -48,6 +49,21 @@ func Logger(s config.Server) hclog.Logger {
 // Run serves until ctx ends. ready, when not nil, receives the API's
 // address once it listens.
 func Run(ctx context.Context, cfg *config.Config, log hclog.Logger, version string, ready chan<- string) error {
+	return RunWith(ctx, cfg, log, version, Hooks{APIReady: ready})
+}
+
+// Hooks report the daemon's listeners once they listen (tests, the lab).
+type Hooks struct {
+	// APIReady receives the operator API's address.
+	APIReady chan<- string
+	// AgentReady receives the agent listener's address (when agent_listen
+	// is set).
+	AgentReady chan<- string
+}
+
+// RunWith is Run with hooks.
+func RunWith(ctx context.Context, cfg *config.Config, log hclog.Logger, version string, hooks Hooks) error {
+	ready := hooks.APIReady
 	if err := os.MkdirAll(cfg.Server.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data_dir %s: %w", cfg.Server.DataDir, err)
 	}
@@ -71,7 +87,20 @@ func Run(ctx context.Context, cfg *config.Config, log hclog.Logger, version stri
 	}
 	defer closeControl()
 
-	srv := &http.Server{Handler: api.New(st, host, log, version).WithControl(ctl).Handler(), ReadHeaderTimeout: 10 * time.Second}
+	adb, err := agentgw.OpenDB(ctx, cfg.Server.DataDir)
+	if err != nil {
+		return fmt.Errorf("open agents database: %w", err)
+	}
+	defer adb.Close()
+	agents, err := startAgents(ctx, cfg.Server, adb, st, log)
+	if err != nil {
+		return err
+	}
+	if agents != nil && hooks.AgentReady != nil {
+		hooks.AgentReady <- agents.addr
+	}
+
+	srv := &http.Server{Handler: api.New(st, host, log, version).WithControl(ctl).WithAgents(agentLister{adb}).Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("api listening", "url", "http://"+ln.Addr().String()+"/api/v1/", "data_dir", cfg.Server.DataDir)
@@ -89,5 +118,6 @@ func Run(ctx context.Context, cfg *config.Config, log hclog.Logger, version stri
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(sctx)
+	agents.stop(sctx)
 	return nil
 }
