@@ -29,6 +29,7 @@ var commands = map[string]command{
 	"plugins":   {"list the plugins found, their versions, declarations and problems", runPlugins},
 	"poll":      {"test one connection: Check and one Collect through the real plugin, as JSON", runPoll},
 	"lab":       {"start the platform simulators and the core against examples/lab.hcl", runLab},
+	"mcp":       {"serve the assistant (MCP) tools over stdio from the running core's API", runMCP},
 	"version":   {"print the version", runVersion},
 }
 

@@ -65,10 +65,11 @@ func Run(ctx context.Context, cfg *config.Config, log hclog.Logger, version stri
 	host.Start(ctx, Specs(cfg))
 	defer host.Stop()
 
-	srv := &http.Server{Handler: api.New(st, host, log, version).Handler(), ReadHeaderTimeout: 10 * time.Second}
+	handler := WithMCP(ctx, api.New(st, host, log, version).Handler(), log, version)
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("api listening", "url", "http://"+ln.Addr().String()+"/api/v1/", "data_dir", cfg.Server.DataDir)
+	log.Info("api listening", "url", "http://"+ln.Addr().String()+"/api/v1/", "mcp", "http://"+ln.Addr().String()+MCPPath, "data_dir", cfg.Server.DataDir)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

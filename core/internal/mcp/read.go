@@ -243,10 +243,17 @@ type relation struct {
 	Support  string           `json:"target_support,omitempty"`
 }
 
+// labelledSource is a contributing source with its platform's label.
+type labelledSource struct {
+	resource.Source
+	Support string `json:"support"`
+}
+
 // resourceOut is get_resource's answer.
 type resourceOut struct {
 	resource.Resource
 	Support        string            `json:"support"`
+	Sources        []labelledSource  `json:"sources"`
 	Relationships  []relation        `json:"relationships"`
 	Metrics        []resource.Metric `json:"metrics"`
 	Alerts         []labelledAlert   `json:"alerts"`
@@ -293,6 +300,10 @@ func (s *Server) getResource(ctx context.Context, a args) (any, error) {
 	}
 	out := resourceOut{Resource: d.Resource, Support: resourceLabel(d.Resource), Relationships: []relation{},
 		Metrics: nonNil(d.Metrics), Alerts: []labelledAlert{}, RecoveryPoints: []labelledPoint{}}
+	out.Sources = []labelledSource{}
+	for _, src := range d.Sources {
+		out.Sources = append(out.Sources, labelledSource{Source: src, Support: supportLabel(src.Platform)})
+	}
 	for _, rel := range d.Relationships {
 		r := relation{Kind: rel.Kind, Target: rel.Target}
 		if t, found, err := s.api.resource(ctx, rel.Target); err == nil && found && resourceReadable(t.Resource) {
