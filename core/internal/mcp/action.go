@@ -145,7 +145,7 @@ func supportedControl() string {
 			aug = append(aug, string(p.ID))
 		}
 	}
-	s := joinOr(sup, "no platform")
+	s := listOr(sup, "no platform")
 	if len(aug) > 0 {
 		s += " (and through an enrolled pulse-agent on " + strings.Join(aug, ", ") + ")"
 	}

@@ -186,9 +186,18 @@ func actionList(a []string) string {
 	return strings.Join(a, ", ")
 }
 
+// joinOr joins clauses with "; ", or returns empty when there are none.
 func joinOr(s []string, empty string) string {
 	if len(s) == 0 {
 		return empty
 	}
 	return strings.Join(s, "; ")
+}
+
+// listOr joins names with ", ", or returns empty when there are none.
+func listOr(s []string, empty string) string {
+	if len(s) == 0 {
+		return empty
+	}
+	return strings.Join(s, ", ")
 }

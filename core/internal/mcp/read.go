@@ -154,7 +154,7 @@ func (s *Server) connectionArg(ctx context.Context, a args) (string, error) {
 		}
 		names = append(names, c.Name)
 	}
-	return "", fmt.Errorf("connection=%q is not a configured connection; valid connections are %s", name, joinOr(names, "none (no connection is configured)"))
+	return "", fmt.Errorf("connection=%q is not a configured connection; valid connections are %s", name, listOr(names, "none (no connection is configured)"))
 }
 
 func (s *Server) listResources(ctx context.Context, a args) (any, error) {

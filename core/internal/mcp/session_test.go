@@ -61,7 +61,14 @@ func stdioSession(t *testing.T, listen string) *gomcp.ClientSession {
 	if err := os.WriteFile(cfg, fmt.Appendf(nil, "server {\n  listen   = %q\n  data_dir = \"data\"\n}\n", listen), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(pulseBin, "mcp", "--config", cfg)
+	return stdioCommand(t, nil, "mcp", "--config", cfg)
+}
+
+// stdioCommand connects the SDK's client to `pulse args...` with env added.
+func stdioCommand(t *testing.T, env []string, args ...string) *gomcp.ClientSession {
+	t.Helper()
+	cmd := exec.Command(pulseBin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = &testWriter{t: t}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
