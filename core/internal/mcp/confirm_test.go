@@ -163,4 +163,3 @@ func TestConfirmedActionGoesThroughTheCoresControlPath(t *testing.T) {
 		})
 	}
 }
-
