@@ -32,68 +32,70 @@ type planResource struct {
 	Stale  bool            `json:"stale"`
 }
 
-func (s *Server) runAction(cat catalogue) handlerFunc {
-	return func(ctx context.Context, a args) (any, error) {
-		id, err := a.str("resource")
-		if err != nil {
-			return nil, err
-		}
-		action, err := a.str("action")
-		if err != nil {
-			return nil, err
-		}
-		params, err := a.stringMap("params")
-		if err != nil {
-			return nil, err
-		}
-		confirm, err := a.boolean("confirm")
-		if err != nil {
-			return nil, err
-		}
-		if id == "" {
-			return nil, errors.New("resource is required: a canonical resource id as list_resources returns it")
-		}
-		d, err := s.lookup(ctx, id)
-		if err != nil {
-			return nil, fmt.Errorf("resource: %w", err)
-		}
-		// Governance first: it holds whatever the operator configured.
-		p, via, err := governControl(d.Resource)
-		if err != nil {
-			return nil, err
-		}
-		if action == "" {
-			return nil, fmt.Errorf("action is required; %s declares %s", via, actionList(cat[via]))
-		}
-		acts := cat[via]
-		if !contains(acts, action) {
-			if len(acts) == 0 {
-				return nil, fmt.Errorf("action %q refused: %s declares no control actions right now (its plugin is not running, or declares none); see list_platforms", action, via)
-			}
-			return nil, fmt.Errorf("action %q is not an action %s declares; valid actions are %s", action, via, strings.Join(acts, ", "))
-		}
-		if params == nil {
-			params = map[string]string{}
-		}
-		pl := plan{Action: action, Params: params,
-			Resource: planResource{ID: d.ID, Type: d.Type, Name: d.Name, Status: d.Status, Stale: d.Stale},
-			Platform: d.Platform, Connection: d.Connection, Support: resourceLabel(d.Resource),
-			Control: controlClass(p), Via: via,
-			Request: fmt.Sprintf("POST /api/v1/resources/%s/actions", d.ID)}
-		if confirm == nil || !*confirm {
-			return map[string]any{"executed": false, "plan": pl,
-				"note": "nothing was done; call run_action again with confirm: true to run it through the core's control path (audited; refused while control is disabled in the core's configuration)"}, nil
-		}
-		result, err := s.api.executeAction(ctx, d.ID, actionRequest{Action: action, Params: params})
-		if err != nil {
-			var ae *apiError
-			if errors.As(err, &ae) {
-				return nil, actionRefused(ae)
-			}
-			return nil, fmt.Errorf("run %s on %s: %w", action, d.ID, err)
-		}
-		return map[string]any{"executed": true, "plan": pl, "result": result}, nil
+func (s *Server) runAction(ctx context.Context, a args) (any, error) {
+	id, err := a.str("resource")
+	if err != nil {
+		return nil, err
 	}
+	action, err := a.str("action")
+	if err != nil {
+		return nil, err
+	}
+	params, err := a.stringMap("params")
+	if err != nil {
+		return nil, err
+	}
+	confirm, err := a.boolean("confirm")
+	if err != nil {
+		return nil, err
+	}
+	if id == "" {
+		return nil, errors.New("resource is required: a canonical resource id as list_resources returns it")
+	}
+	d, err := s.lookup(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("resource: %w", err)
+	}
+	// Governance first: it holds whatever the operator configured.
+	p, via, err := governControl(d.Resource)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := s.catalogue(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if action == "" {
+		return nil, fmt.Errorf("action is required; %s declares %s", via, actionList(cat[via]))
+	}
+	acts := cat[via]
+	if !contains(acts, action) {
+		if len(acts) == 0 {
+			return nil, fmt.Errorf("action %q refused: %s declares no control actions right now (its plugin is not running, or declares none); see list_platforms", action, via)
+		}
+		return nil, fmt.Errorf("action %q is not an action %s declares; valid actions are %s", action, via, strings.Join(acts, ", "))
+	}
+	if params == nil {
+		params = map[string]string{}
+	}
+	pl := plan{Action: action, Params: params,
+		Resource: planResource{ID: d.ID, Type: d.Type, Name: d.Name, Status: d.Status, Stale: d.Stale},
+		Platform: d.Platform, Connection: d.Connection, Support: resourceLabel(d.Resource),
+		Control: controlClass(p), Via: via,
+		Request: fmt.Sprintf("POST /api/v1/resources/%s/actions", d.ID)}
+	if confirm == nil || !*confirm {
+		return map[string]any{"executed": false, "plan": pl,
+			"note": "nothing was done; call run_action again with confirm: true to run it through the core's control path (audited; refused while control is disabled in the core's configuration)"}, nil
+	}
+	result, err := s.api.executeAction(ctx, d.ID, actionRequest{Action: action, Params: params})
+	if err != nil {
+		var ae *apiError
+		if errors.As(err, &ae) {
+			return nil, actionRefused(ae)
+		}
+		return nil, fmt.Errorf("run %s on %s: %w", action, d.ID, err)
+	}
+	return map[string]any{"executed": true, "plan": pl, "result": result}, nil
 }
 
 // governControl applies the governed model to an action on r: it returns the

@@ -38,6 +38,9 @@ func (b handlerBackend) Do(ctx context.Context, method, path string, query url.V
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.RemoteAddr = "127.0.0.1:0"
+	if v, _ := ctx.Value(authorizationKey{}).(string); v != "" {
+		req.Header.Set("Authorization", v)
+	}
 	rec := &recorder{header: http.Header{}}
 	b.h.ServeHTTP(rec, req)
 	if rec.status == 0 {
@@ -69,6 +72,18 @@ func (r *recorder) Write(p []byte) (int, error) {
 		return 0, fmt.Errorf("api answer exceeds %d bytes", maxBody)
 	}
 	return r.body.Write(p)
+}
+
+// authorizationKey carries the Authorization header of the MCP request being
+// answered, so that an in-process call to the API acts with the caller's
+// credentials (when the API handler checks them).
+type authorizationKey struct{}
+
+func withAuthorization(ctx context.Context, v string) context.Context {
+	if v == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, authorizationKey{}, v)
 }
 
 // Remote is a Backend that talks HTTP to a running core at base (for example

@@ -121,6 +121,16 @@ func newCatalogue(plugins []pluginhost.PluginStatus) catalogue {
 	return c
 }
 
+// key identifies the catalogue's content.
+func (c catalogue) key() string {
+	ids := make([]string, 0, len(c))
+	for id, acts := range c {
+		ids = append(ids, id+"="+strings.Join(acts, ","))
+	}
+	slices.Sort(ids)
+	return strings.Join(ids, ";")
+}
+
 // offered returns the actions the assistant may run on resources of platform
 // p, and the platform whose source performs them. Only a supported platform
 // with assistant control supported offers its own declared actions; an

@@ -28,29 +28,31 @@ type platformEntry struct {
 	Via     string   `json:"actions_via,omitempty"`
 }
 
-func (s *Server) listPlatforms(cat catalogue) handlerFunc {
-	return func(ctx context.Context, _ args) (any, error) {
-		var rows []platformEntry
-		var vocab []string
-		for _, v := range platform.Views() {
-			p, _ := platform.Lookup(v.ID)
-			if p.Admission == platform.AdmissionPresentationOnly || p.Floor == nil {
-				vocab = append(vocab, string(p.ID))
-				continue
-			}
-			e := platformEntry{View: v, AssistantRead: p.Floor.Class(platform.SurfaceAssistantRead),
-				AssistantControl: controlClass(p), Actions: []string{}}
-			if !p.Supported() {
-				e.Note = fmt.Sprintf("%s, not supported: its surfaces are a proposed floor, not a support claim", p.SupportState())
-			}
-			if acts, via := cat.offered(p); len(acts) > 0 {
-				e.Actions, e.Via = acts, via
-			}
-			rows = append(rows, e)
-		}
-		return map[string]any{"platforms": rows, "presentation_only": vocab,
-			"note": "presentation-only ids are vocabulary: never supported, never connected"}, nil
+func (s *Server) listPlatforms(ctx context.Context, _ args) (any, error) {
+	cat, err := s.catalogue(ctx)
+	if err != nil {
+		return nil, err
 	}
+	var rows []platformEntry
+	var vocab []string
+	for _, v := range platform.Views() {
+		p, _ := platform.Lookup(v.ID)
+		if p.Admission == platform.AdmissionPresentationOnly || p.Floor == nil {
+			vocab = append(vocab, string(p.ID))
+			continue
+		}
+		e := platformEntry{View: v, AssistantRead: p.Floor.Class(platform.SurfaceAssistantRead),
+			AssistantControl: controlClass(p), Actions: []string{}}
+		if !p.Supported() {
+			e.Note = fmt.Sprintf("%s, not supported: its surfaces are a proposed floor, not a support claim", p.SupportState())
+		}
+		if acts, via := cat.offered(p); len(acts) > 0 {
+			e.Actions, e.Via = acts, via
+		}
+		rows = append(rows, e)
+	}
+	return map[string]any{"platforms": rows, "presentation_only": vocab,
+		"note": "presentation-only ids are vocabulary: never supported, never connected"}, nil
 }
 
 // connectionEntry is one row of list_connections.

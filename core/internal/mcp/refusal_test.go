@@ -15,7 +15,7 @@ func TestRefusals(t *testing.T) {
 	c := newTestCore(t)
 	// The docker platform (control supported) declares a restart action, as
 	// a running source would, so the supported path reaches the core.
-	c.host.plugins = append(c.host.plugins, pluginhost.PluginStatus{Platform: "docker", State: pluginhost.PluginRunning, Actions: []string{"restart"}})
+	c.host.addPlugin(pluginhost.PluginStatus{Platform: "docker", State: pluginhost.PluginRunning, Actions: []string{"restart"}})
 	cs := httpSession(t, c.srv.URL)
 	pveVM := c.store.Resources(store.Filter{Platform: "proxmox-pve", Type: resource.TypeVM})[0]
 	pveNode := c.resourceNamed(t, "proxmox-pve", "pve01") // augmented by an agent

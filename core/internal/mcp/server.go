@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -17,6 +18,10 @@ type Server struct {
 	api     coreAPI
 	log     hclog.Logger
 	version string
+
+	mu     sync.Mutex
+	srv    *gomcp.Server
+	catKey string
 }
 
 // New builds the assistant surface over b.
@@ -25,7 +30,7 @@ func New(b Backend, log hclog.Logger, version string) *Server {
 }
 
 // handlerFunc is one tool's implementation: it returns the value to send as
-// the tool's JSON text, or a *toolError for an isError result.
+// the tool's JSON text, or an error for an isError result.
 type handlerFunc func(ctx context.Context, a args) (any, error)
 
 // tool is one tool's definition and implementation.
@@ -35,26 +40,45 @@ type tool struct {
 	run    handlerFunc
 }
 
-// MCPServer builds an MCP server with the seven tools. Descriptions are
-// derived from the governed model and the actions the running plugins declare
-// at the time of the call, so the daemon builds one per session.
+// catalogue reads the actions the running plugins declare now.
+func (s *Server) catalogue(ctx context.Context) (catalogue, error) {
+	plugins, err := s.api.plugins(ctx)
+	if err != nil {
+		return catalogue{}, fmt.Errorf("read the actions the plugins declare: %w", err)
+	}
+	return newCatalogue(plugins), nil
+}
+
+// MCPServer returns the MCP server with the seven tools. Descriptions are
+// derived from the governed model and from the actions the running plugins
+// declare; when those have changed since the last call, run_action is
+// redefined and connected sessions are told the tool list changed. Tool
+// handlers read the declared actions afresh on every call.
 func (s *Server) MCPServer(ctx context.Context) *gomcp.Server {
-	cat := catalogue{}
-	if plugins, err := s.api.plugins(ctx); err != nil {
-		s.log.Warn("read declared actions; run_action offers none until the core answers", "error", err)
-	} else {
-		cat = newCatalogue(plugins)
+	cat, err := s.catalogue(ctx)
+	if err != nil {
+		s.log.Warn("run_action's description offers no actions until the core answers", "error", err)
 	}
-	srv := gomcp.NewServer(&gomcp.Implementation{Name: "pulse", Title: "Pulse platform host", Version: s.version},
-		&gomcp.ServerOptions{Instructions: instructions()})
-	tools := s.tools(cat)
-	names := make([]string, len(tools))
-	for i, t := range tools {
-		names[i] = t.def.Name
-		srv.AddTool(t.def, s.wrap(t))
+	key := cat.key()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv == nil {
+		srv := gomcp.NewServer(&gomcp.Implementation{Name: "pulse", Title: "Pulse platform host", Version: s.version},
+			&gomcp.ServerOptions{Instructions: instructions()})
+		tools := s.tools(cat)
+		names := make([]string, len(tools))
+		for i, t := range tools {
+			names[i] = t.def.Name
+			srv.AddTool(t.def, s.wrap(t))
+		}
+		srv.AddReceivingMiddleware(unknownTool(names))
+		s.srv, s.catKey = srv, key
+	} else if key != s.catKey {
+		t := s.runActionTool(cat)
+		s.srv.AddTool(t.def, s.wrap(t))
+		s.catKey = key
 	}
-	srv.AddReceivingMiddleware(unknownTool(names))
-	return srv
+	return s.srv
 }
 
 // wrap turns a tool into the SDK's low-level handler: arguments are checked
@@ -63,6 +87,9 @@ func (s *Server) MCPServer(ctx context.Context) *gomcp.Server {
 func (s *Server) wrap(t tool) gomcp.ToolHandler {
 	return func(ctx context.Context, req *gomcp.CallToolRequest) (*gomcp.CallToolResult, error) {
 		start := time.Now()
+		if req.Extra != nil && req.Extra.Header != nil {
+			ctx = withAuthorization(ctx, req.Extra.Header.Get("Authorization"))
+		}
 		a, err := parseArgs(t.def.Name, req.Params.Arguments, t.params)
 		if err != nil {
 			return errorResult(err), nil
@@ -109,17 +136,43 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// HTTPHandler serves the tools over streamable HTTP (mount it at /mcp). Each
-// session gets a server built when it starts.
+// HTTPHandler serves the tools over streamable HTTP (mount it at /mcp). The
+// SDK asks for the server on every request, which keeps run_action's
+// description current.
 func (s *Server) HTTPHandler() http.Handler {
 	return gomcp.NewStreamableHTTPHandler(func(r *http.Request) *gomcp.Server {
-		return s.MCPServer(r.Context())
+		return s.MCPServer(withAuthorization(r.Context(), r.Header.Get("Authorization")))
 	}, &gomcp.StreamableHTTPOptions{SessionTimeout: 30 * time.Minute, MaxRequestBodyBytes: 1 << 20})
 }
 
-// Serve runs one session over t (stdio for `pulse mcp`) until it ends.
+// refreshEvery is how often Serve checks the declared actions.
+const refreshEvery = 15 * time.Second
+
+// Serve runs one session over t (stdio for `pulse mcp`) until it ends,
+// checking the declared actions every 15 s so run_action's description
+// follows plugins that start, stop or change.
 func (s *Server) Serve(ctx context.Context, t gomcp.Transport) error {
-	return s.MCPServer(ctx).Run(ctx, t)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	srv := s.MCPServer(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(refreshEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				s.MCPServer(ctx)
+			}
+		}
+	}()
+	err := srv.Run(ctx, t)
+	cancel()
+	<-done
+	return err
 }
 
 func instructions() string {

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,12 +40,25 @@ type testCore struct {
 // fakeHost stands in for the plugin host's status: the connections and the
 // plugins (with their declared actions) the API reports.
 type fakeHost struct {
+	mu      sync.Mutex
 	conns   []pluginhost.ConnStatus
 	plugins []pluginhost.PluginStatus
 }
 
 func (h *fakeHost) Connections() []pluginhost.ConnStatus { return h.conns }
-func (h *fakeHost) Plugins() []pluginhost.PluginStatus   { return h.plugins }
+
+func (h *fakeHost) Plugins() []pluginhost.PluginStatus {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.plugins)
+}
+
+// addPlugin reports one more running plugin.
+func (h *fakeHost) addPlugin(p pluginhost.PluginStatus) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.plugins = append(h.plugins, p)
+}
 
 // collect polls conn through client, validates the records with the
 // platform's governed rule and applies them to st.

@@ -48,7 +48,7 @@ func (s *Server) tools(cat catalogue) []tool {
 					"(setup, visibility, workloads, storage, recovery, alerts, assistant-read, assistant-control), plus the control actions offered. " +
 					"An admitted platform's surfaces are a proposed floor (proposed_floor), not a support claim.",
 				InputSchema: object(nil)},
-			run: s.listPlatforms(cat),
+			run: s.listPlatforms,
 		},
 		{
 			def: &gomcp.Tool{Name: ToolListConnections, Title: "Platform connections", Annotations: ro,
@@ -99,22 +99,28 @@ func (s *Server) tools(cat catalogue) []tool {
 			params: []string{"resource", "platform"},
 			run:    s.listRecoveryPoints,
 		},
-		{
-			def: &gomcp.Tool{Name: ToolRunAction, Title: "Run a control action",
-				Annotations: &gomcp.ToolAnnotations{DestructiveHint: ptrBool(true), OpenWorldHint: ptrBool(true)},
-				Description: "Run a control action on one resource, where governance allows it. Without confirm: true it only returns the plan " +
-					"(what would be done, to which resource, on which platform and connection) and changes nothing; with confirm: true the core runs it " +
-					"through its control path and audit log, which refuses while control is disabled in the core's configuration (the default). " +
-					cat.controlSummary(),
-				InputSchema: object(map[string]*jsonschema.Schema{
-					"resource": {Type: "string", Description: "The canonical resource id to act on (see list_resources)."},
-					"action":   {Type: "string", Description: "The action, one of those its platform declares (see this description or list_platforms)."},
-					"params":   {Type: "object", AdditionalProperties: &jsonschema.Schema{Type: "string"}, Description: "Action parameters, string values."},
-					"confirm":  {Type: "boolean", Description: "true runs the action; absent or false returns the plan only."},
-				}, "resource", "action")},
-			params: []string{"resource", "action", "params", "confirm"},
-			run:    s.runAction(cat),
-		},
+		s.runActionTool(cat),
+	}
+}
+
+// runActionTool defines run_action; its description names the actions the
+// running plugins declare in cat.
+func (s *Server) runActionTool(cat catalogue) tool {
+	return tool{
+		def: &gomcp.Tool{Name: ToolRunAction, Title: "Run a control action",
+			Annotations: &gomcp.ToolAnnotations{DestructiveHint: ptrBool(true), OpenWorldHint: ptrBool(true)},
+			Description: "Run a control action on one resource, where governance allows it. Without confirm: true it only returns the plan " +
+				"(what would be done, to which resource, on which platform and connection) and changes nothing; with confirm: true the core runs it " +
+				"through its control path and audit log, which refuses while control is disabled in the core's configuration (the default). " +
+				cat.controlSummary(),
+			InputSchema: object(map[string]*jsonschema.Schema{
+				"resource": {Type: "string", Description: "The canonical resource id to act on (see list_resources)."},
+				"action":   {Type: "string", Description: "The action, one of those its platform declares (see this description or list_platforms)."},
+				"params":   {Type: "object", AdditionalProperties: &jsonschema.Schema{Type: "string"}, Description: "Action parameters, string values."},
+				"confirm":  {Type: "boolean", Description: "true runs the action; absent or false returns the plan only."},
+			}, "resource", "action")},
+		params: []string{"resource", "action", "params", "confirm"},
+		run:    s.runAction,
 	}
 }
 

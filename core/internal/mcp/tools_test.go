@@ -1,13 +1,16 @@
 package mcp_test
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	gomcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/pulsehost/pulse/core/internal/pluginhost"
 	"github.com/pulsehost/pulse/core/platform"
 	"github.com/pulsehost/pulse/core/resource"
 )
@@ -361,4 +364,54 @@ func TestAdmittedPlatformIsLabelledEverywhere(t *testing.T) {
 		}
 	}
 	_ = resource.TypeVM
+}
+
+// TestRunActionFollowsDeclaredActions: run_action's description offers
+// exactly what running plugins of control-supported platforms declare, and a
+// connected client is told when that changes.
+func TestRunActionFollowsDeclaredActions(t *testing.T) {
+	c := newTestCore(t)
+	changed := make(chan struct{}, 10)
+	client := gomcp.NewClient(&gomcp.Implementation{Name: "t", Version: "0"}, &gomcp.ClientOptions{
+		ToolListChangedHandler: func(context.Context, *gomcp.ToolListChangedRequest) { changed <- struct{}{} },
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	cs, err := client.Connect(ctx, &gomcp.StreamableClientTransport{Endpoint: c.srv.URL + "/mcp", MaxRetries: -1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	desc := func() string {
+		for _, tool := range listTools(t, cs) {
+			if tool.Name == "run_action" {
+				return tool.Description
+			}
+		}
+		t.Fatal("no run_action")
+		return ""
+	}
+	if d := desc(); !strings.Contains(d, "docker: no actions declared by a running source") {
+		t.Fatalf("before: %s", d)
+	}
+	c.host.addPlugin(pluginhost.PluginStatus{Platform: "docker", State: pluginhost.PluginRunning, Actions: []string{"restart", "stop"}})
+	if d := desc(); !strings.Contains(d, "docker: restart, stop") {
+		t.Fatalf("after: %s", d)
+	}
+	select {
+	case <-changed:
+	case <-time.After(callTimeout):
+		t.Fatal("no notifications/tools/list_changed")
+	}
+	v := callJSON(t, cs, "list_platforms", nil)
+	for _, r := range v["platforms"].([]any) {
+		m := r.(map[string]any)
+		want := 0
+		if m["id"] == "docker" {
+			want = 2
+		}
+		if got := len(m["actions"].([]any)); got != want {
+			t.Errorf("%v offers %d actions, want %d", m["id"], got, want)
+		}
+	}
 }
