@@ -19,9 +19,11 @@ type platformEntry struct {
 	// Note says, for a platform that is not supported, that its floor is
 	// proposed, not a support claim.
 	Note string `json:"note,omitempty"`
-	// AssistantRead and AssistantControl repeat the two assistant surfaces.
-	AssistantRead    platform.Class `json:"assistant_read"`
-	AssistantControl platform.Class `json:"assistant_control"`
+	// AssistantRead and AssistantControl repeat the two assistant surfaces
+	// of a supported platform (an admitted one has them only in its
+	// proposed floor).
+	AssistantRead    platform.Class `json:"assistant_read,omitempty"`
+	AssistantControl platform.Class `json:"assistant_control,omitempty"`
 	// Actions are the control actions offered on its resources, and Via the
 	// platform whose source performs them.
 	Actions []string `json:"actions"`
@@ -41,9 +43,10 @@ func (s *Server) listPlatforms(ctx context.Context, _ args) (any, error) {
 			vocab = append(vocab, string(p.ID))
 			continue
 		}
-		e := platformEntry{View: v, AssistantRead: p.Floor.Class(platform.SurfaceAssistantRead),
-			AssistantControl: controlClass(p), Actions: []string{}}
-		if !p.Supported() {
+		e := platformEntry{View: v, Actions: []string{}}
+		if p.Supported() {
+			e.AssistantRead, e.AssistantControl = p.Floor.Class(platform.SurfaceAssistantRead), controlClass(p)
+		} else {
 			e.Note = fmt.Sprintf("%s, not supported: its surfaces are a proposed floor, not a support claim", p.SupportState())
 		}
 		if acts, via := cat.offered(p); len(acts) > 0 {

@@ -349,6 +349,11 @@ func TestAdmittedPlatformIsLabelledEverywhere(t *testing.T) {
 			if _, ok := m["support_floor"]; ok {
 				t.Errorf("%s: vmware-vsphere shown with a support floor", cl.tool)
 			}
+			for k, v := range m {
+				if v == "supported" {
+					t.Errorf("%s: vmware-vsphere record says %s: supported: %v", cl.tool, k, m)
+				}
+			}
 		})
 	}
 	if seen < 8 {
