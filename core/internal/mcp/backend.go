@@ -90,7 +90,8 @@ func withAuthorization(ctx context.Context, v string) context.Context {
 // http://127.0.0.1:7655). token, when not empty, is sent as a bearer token.
 func Remote(base string, client *http.Client, token string) Backend {
 	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
+		// Generous: a confirmed action waits for the platform's answer.
+		client = &http.Client{Timeout: 2 * time.Minute}
 	}
 	return httpBackend{base: strings.TrimRight(base, "/"), client: client, token: token}
 }

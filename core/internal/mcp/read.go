@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pulsehost/pulse/core/internal/pluginhost"
 	"github.com/pulsehost/pulse/core/platform"
 	"github.com/pulsehost/pulse/core/resource"
 )
@@ -390,14 +389,4 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
-}
-
-// connectionsOf is used by run_action's plan.
-func connectionOf(conns []pluginhost.ConnStatus, platformID, name string) *pluginhost.ConnStatus {
-	for i := range conns {
-		if conns[i].Platform == platformID && conns[i].Name == name {
-			return &conns[i]
-		}
-	}
-	return nil
 }
