@@ -30,6 +30,7 @@ var commands = map[string]command{
 	"poll":      {"test one connection: Check and one Collect through the real plugin, as JSON", runPoll},
 	"lab":       {"start the platform simulators and the core against examples/lab.hcl", runLab},
 	"action":    {"ask the running core to perform a control action on a resource (checked and audited)", runAction},
+	"mcp":       {"serve the assistant (MCP) tools over stdio from the running core's API", runMCP},
 	"version":   {"print the version", runVersion},
 	"token":     {"provisioning tokens for pulse-agent enrollment: create, list, revoke", runToken},
 	"agent":     {"enrolled pulse-agents: add (by public key), list, revoke, server-fingerprint", runAgent},

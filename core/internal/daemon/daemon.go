@@ -100,10 +100,11 @@ func RunWith(ctx context.Context, cfg *config.Config, log hclog.Logger, version 
 		hooks.AgentReady <- agents.addr
 	}
 
-	srv := &http.Server{Handler: api.New(st, host, log, version).WithControl(ctl).WithAgents(agentLister{adb}).Handler(), ReadHeaderTimeout: 10 * time.Second}
+	handler := WithMCP(ctx, api.New(st, host, log, version).WithControl(ctl).WithAgents(agentLister{adb}).Handler(), log, version)
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("api listening", "url", "http://"+ln.Addr().String()+"/api/v1/", "data_dir", cfg.Server.DataDir)
+	log.Info("api listening", "url", "http://"+ln.Addr().String()+"/api/v1/", "mcp", "http://"+ln.Addr().String()+MCPPath, "data_dir", cfg.Server.DataDir)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

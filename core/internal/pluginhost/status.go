@@ -57,4 +57,6 @@ type PluginStatus struct {
 	LastError       string     `json:"last_error,omitempty"`
 	Problems        []string   `json:"problems,omitempty"`
 	Connections     []string   `json:"connections"`
+	// Actions are the control actions the running plugin declares.
+	Actions []string `json:"actions,omitempty"`
 }

@@ -61,6 +61,7 @@ func (s *supervisor) status() PluginStatus {
 	st := s.st
 	st.Problems = append([]string(nil), s.st.Problems...)
 	st.Connections = append([]string(nil), s.st.Connections...)
+	st.Actions = append([]string(nil), s.st.Actions...)
 	return st
 }
 
@@ -126,6 +127,7 @@ func (s *supervisor) run(ctx context.Context) {
 		s.st.Version, s.st.APIVersion, s.st.StartedAt = p.Version(), p.Info.GetApiVersion(), &now
 		s.st.StartDurationMS = float64(p.StartDuration.Microseconds()) / 1000
 		s.cur = p
+		s.st.Actions = append([]string(nil), p.Info.GetDeclaration().GetActions()...)
 		s.mu.Unlock()
 		log.Info("plugin started", "path", s.path, "pid", p.PID, "version", p.Version(), "start", p.StartDuration)
 

@@ -1,0 +1,31 @@
+package daemon
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/pulsehost/pulse/core/internal/mcp"
+)
+
+// MCPPath is where the assistant surface (streamable HTTP) is served on the
+// API listener.
+const MCPPath = "/mcp"
+
+// WithMCP serves the assistant surface at /mcp beside the API. Its tools read
+// the API through apiHandler directly, so they answer exactly what the API
+// answers. MCP streams end when ctx ends, so shutdown does not wait on them.
+func WithMCP(ctx context.Context, apiHandler http.Handler, log hclog.Logger, version string) http.Handler {
+	h := mcp.New(mcp.InProcess(apiHandler), log, version).HTTPHandler()
+	mux := http.NewServeMux()
+	mux.Handle(MCPPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		stop := context.AfterFunc(ctx, cancel)
+		defer stop()
+		h.ServeHTTP(w, r.WithContext(rctx))
+	}))
+	mux.Handle("/", apiHandler)
+	return mux
+}
