@@ -62,14 +62,13 @@ func Run(ctx context.Context, cfg *config.Config, log hclog.Logger, version stri
 		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
 	}
 	host := pluginhost.New(log, st, pluginhost.Options{Dirs: pluginhost.SearchDirs(cfg.Server.PluginDir)})
-	host.Start(ctx, Specs(cfg))
-	defer host.Stop()
-
 	ctl, closeControl, err := openControl(ctx, cfg, st, host, log)
 	if err != nil {
 		return err
 	}
 	defer closeControl()
+	host.Start(ctx, Specs(cfg))
+	defer host.Stop()
 
 	srv := &http.Server{Handler: api.New(st, host, log, version).WithControl(ctl).Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
