@@ -64,6 +64,7 @@ func Run(ctx context.Context, cfg *config.Config, log hclog.Logger, version stri
 	host := pluginhost.New(log, st, pluginhost.Options{Dirs: pluginhost.SearchDirs(cfg.Server.PluginDir)})
 	ctl, closeControl, err := openControl(ctx, cfg, st, host, log)
 	if err != nil {
+		_ = ln.Close()
 		return err
 	}
 	defer closeControl()
