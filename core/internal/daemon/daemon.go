@@ -78,14 +78,14 @@ func RunWith(ctx context.Context, cfg *config.Config, log hclog.Logger, version 
 		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
 	}
 	host := pluginhost.New(log, st, pluginhost.Options{Dirs: pluginhost.SearchDirs(cfg.Server.PluginDir)})
-	host.Start(ctx, Specs(cfg))
-	defer host.Stop()
-
 	ctl, closeControl, err := openControl(ctx, cfg, st, host, log)
 	if err != nil {
+		_ = ln.Close()
 		return err
 	}
 	defer closeControl()
+	host.Start(ctx, Specs(cfg))
+	defer host.Stop()
 
 	adb, err := agentgw.OpenDB(ctx, cfg.Server.DataDir)
 	if err != nil {

@@ -120,6 +120,9 @@ func (c *wsConn) handle(req inRequest) {
 		defer cancel()
 		_ = c.ws.Write(ctx, websocket.MessageText, []byte(`{"jsonrpc": "2.0", "id": `+string(req.ID)+`, "result": [{"name": "tank", `))
 		return
+	case fault.NoMethod:
+		c.reply(req.ID, nil, &rpcError{Code: codeMethodNotFound, Message: "Method not found", Reason: "Method " + req.Method + " not found"})
+		return
 	case fault.ErrName != "":
 		c.reply(req.ID, nil, callError(fault.ErrName, fault.Reason))
 		return

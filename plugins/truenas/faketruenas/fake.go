@@ -83,6 +83,9 @@ type Fault struct {
 	Malformed bool
 	// ErrName and Reason answer with a method call error.
 	ErrName, Reason string
+	// NoMethod answers -32601 "Method not found", as a middleware that
+	// lacks the method does.
+	NoMethod bool
 	// Times limits the fault to this many calls (0 = until cleared).
 	Times int
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -41,6 +43,10 @@ type session struct {
 	c       *Client
 	ws      *websocket.Conn
 	version Version
+	// lastRecv is when the last frame arrived (unix nanoseconds).
+	lastRecv atomic.Int64
+	// probing is set while probe runs.
+	probing atomic.Bool
 
 	mu      sync.Mutex
 	nextID  int64
@@ -64,6 +70,7 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 	c.dials.Add(1)
 	ws.SetReadLimit(c.opts.ReadLimit)
 	s := &session{c: c, ws: ws, pending: map[int64]chan reply{}, subs: map[*Subscription]bool{}, done: make(chan struct{})}
+	s.lastRecv.Store(time.Now().UnixNano())
 	go s.readLoop()
 	var ok bool
 	if err := s.call(dctx, "auth.login_with_api_key", []any{c.opts.APIKey}, &ok); err != nil {
@@ -138,6 +145,7 @@ func (s *session) readLoop() {
 			s.ws.CloseNow()
 			return
 		}
+		s.lastRecv.Store(time.Now().UnixNano())
 		s.c.msgsIn.Add(1)
 		s.c.bytesIn.Add(int64(len(data)))
 		var f frame
@@ -217,8 +225,10 @@ func (s *session) call(ctx context.Context, method string, params []any, out any
 	if err := s.ws.Write(ctx, websocket.MessageText, msg); err != nil {
 		s.forget(id)
 		s.fail(fmt.Errorf("%w: send: %v", ErrConnectionLost, err))
+		s.ws.CloseNow()
 		return fmt.Errorf("%s: send: %w", method, err)
 	}
+	sent := time.Now()
 	s.c.msgsOut.Add(1)
 	s.c.bytesOut.Add(int64(len(msg)))
 	select {
@@ -236,6 +246,9 @@ func (s *session) call(ctx context.Context, method string, params []any, out any
 		return nil
 	case <-ctx.Done():
 		s.forget(id)
+		if time.Unix(0, s.lastRecv.Load()).Before(sent) && s.alive() {
+			go s.probe()
+		}
 		return fmt.Errorf("%s: no answer: %w", method, ctx.Err())
 	}
 }
@@ -244,4 +257,24 @@ func (s *session) forget(id int64) {
 	s.mu.Lock()
 	delete(s.pending, id)
 	s.mu.Unlock()
+}
+
+// probe runs after a call timed out with nothing at all received while it
+// waited: it pings, and when the ping gets no answer either, the server is
+// hung or the connection half-open, so the socket is dropped and the next
+// call dials a fresh one. A server that is merely slow on one method keeps
+// its socket. The probe is detached from the caller, bounded by the call
+// timeout, and runs at most once at a time.
+func (s *session) probe() {
+	if !s.probing.CompareAndSwap(false, true) {
+		return
+	}
+	defer s.probing.Store(false)
+	ctx, cancel := context.WithTimeout(context.Background(), s.c.opts.CallTimeout)
+	defer cancel()
+	err := s.call(ctx, "core.ping", nil, nil)
+	if errors.Is(err, context.DeadlineExceeded) && s.alive() {
+		s.fail(fmt.Errorf("%w: the server answered nothing, not even core.ping, for %s", ErrConnectionLost, 2*s.c.opts.CallTimeout))
+		s.ws.CloseNow()
+	}
 }

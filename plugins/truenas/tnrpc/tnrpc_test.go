@@ -223,3 +223,36 @@ func TestBackoff(t *testing.T) {
 		t.Fatalf("second call: %v", err)
 	}
 }
+
+// TestHungServerIsDropped: a server that answers nothing, not even
+// core.ping, loses its socket, and the next call dials a fresh one; a
+// server slow on one method keeps it.
+func TestHungServerIsDropped(t *testing.T) {
+	c, f := newClient(t, faketruenas.Options{})
+	ctx := context.Background()
+	if err := c.Call(ctx, "core.ping", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.SetFault("pool.query", faketruenas.Fault{Delay: 3 * time.Second, Times: 1})
+	if err := c.Call(ctx, "pool.query", nil, nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("slow call: %v", err)
+	}
+	time.Sleep(1200 * time.Millisecond) // the probe's ping and the late answer arrive
+	if !c.Connected() {
+		t.Fatal("a server slow on one method lost its socket")
+	}
+	f.SetFault("*", faketruenas.Fault{Delay: 5 * time.Second})
+	f.SetFault("core.ping", faketruenas.Fault{Delay: 5 * time.Second})
+	if err := c.Call(ctx, "pool.query", nil, nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("hung call: %v", err)
+	}
+	for deadline := time.Now().Add(4 * time.Second); c.Connected(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the hung socket is still in use")
+		}
+	}
+	f.ClearFaults()
+	if err := c.Call(ctx, "core.ping", nil, nil); err != nil || c.Stats().Dials != 2 {
+		t.Fatalf("after a hang: %v, %d dials", err, c.Stats().Dials)
+	}
+}

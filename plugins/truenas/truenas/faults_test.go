@@ -38,6 +38,7 @@ func TestFaults(t *testing.T) {
 		{"slow response", faketruenas.Fault{Delay: 1500 * time.Millisecond, Times: 1}, "app.query", []string{"app.query: no answer", "deadline exceeded"}},
 		{"malformed frame", faketruenas.Fault{Malformed: true, Times: 1}, "disk.query", []string{"malformed frame", "not JSON"}},
 		{"error answer", faketruenas.Fault{ErrName: "EFAULT", Reason: "zpool status timed out", Times: 1}, "pool.query", []string{"pool.query: EFAULT: zpool status timed out"}},
+		{"unknown method", faketruenas.Fault{NoMethod: true, Times: 1}, "disk.temperatures", []string{"disk.temperatures: Method disk.temperatures not found (code -32601)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l.fake.SetFault(tc.method, tc.fault)
