@@ -21,7 +21,6 @@ type serverAttrs struct {
 	Version             string    `json:"version"`
 	Release             string    `json:"release,omitempty"`
 	RepoID              string    `json:"repoid,omitempty"`
-	Endpoint            string    `json:"endpoint"`
 	InstanceID          string    `json:"instance_id,omitempty"`
 	Kernel              string    `json:"kernel,omitempty"`
 	CPUModel            string    `json:"cpu_model,omitempty"`
