@@ -42,6 +42,31 @@ connection "truenas" "lab-nas" {
   }
 }
 
+# Simulated Proxmox Backup Server (fakepbs), started by `pulse lab`: three
+# datastores, nested namespaces, one nearly full, failed and overdue jobs.
+connection "proxmox-pbs" "lab-backup" {
+  endpoint      = "https://127.0.0.1:18007"
+  token_id      = "pulse@pbs!monitor"
+  token_secret  = "pulse-lab-secret"
+  pve_clusters  = ["=lab"] # the simulated PVE cluster above backs up here
+  poll_interval = "15s"
+  tls {
+    insecure_skip_verify = true # the simulator's certificate is generated at start
+  }
+}
+
+# Simulated Proxmox Mail Gateway (fakepmg), started by `pulse lab`: a
+# two-node cluster with a deferred backlog on the second node.
+connection "proxmox-pmg" "lab-mail" {
+  endpoint      = "https://127.0.0.1:18008"
+  username      = "pulse@pmg"
+  password      = "pulse-lab"
+  poll_interval = "15s"
+  tls {
+    insecure_skip_verify = true
+  }
+}
+
 # The lab lets the simulated apps be started, stopped and restarted:
 # ./bin/pulse action --config examples/lab.hcl truenas/lab-nas/app/plex restart
 control {

@@ -86,6 +86,9 @@ type RecoveryPoint struct {
 	Storage string
 	// Attributes are details (format, notes, verification, parent snapshot).
 	Attributes map[string]any
+	// RawAttributes, when set, is used instead of Attributes: a JSON object
+	// (lets a plugin encode each point once and reuse it across cycles).
+	RawAttributes json.RawMessage
 }
 
 // Emitter receives what Collect and Watch produce. Calls block while the

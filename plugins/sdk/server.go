@@ -213,7 +213,9 @@ func (b *batcher) Alert(a Alert) error {
 
 func (b *batcher) RecoveryPoint(r RecoveryPoint) error {
 	p := &pb.RecoveryPoint{NativeId: r.NativeID, Resource: r.Resource, Kind: string(r.Kind), TimeMs: millis(r.Time), SizeBytes: r.SizeBytes, Storage: r.Storage}
-	if len(r.Attributes) > 0 {
+	if len(r.RawAttributes) > 0 {
+		p.Attributes = r.RawAttributes
+	} else if len(r.Attributes) > 0 {
 		raw, err := json.Marshal(r.Attributes)
 		if err != nil {
 			return fmt.Errorf("recovery point %s attributes: %w", r.NativeID, err)

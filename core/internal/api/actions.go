@@ -37,6 +37,8 @@ const maxActionBody = 64 << 10
 type actionRequest struct {
 	Action string         `json:"action"`
 	Params map[string]any `json:"params"`
+	// DryRun runs every check without acting (outcome "planned").
+	DryRun bool `json:"dry_run"`
 }
 
 // actionResponse is the result, with the error text when it did not succeed.
@@ -72,7 +74,7 @@ func (s *Server) postAction(w http.ResponseWriter, r *http.Request) {
 	// The action runs to its end (bounded by the control timeout) and is
 	// audited even when the client goes away.
 	res, err := s.control.Request(context.WithoutCancel(r.Context()),
-		control.Request{Actor: actor, ResourceID: r.PathValue("id"), Action: body.Action, Params: body.Params})
+		control.Request{Actor: actor, ResourceID: r.PathValue("id"), Action: body.Action, Params: body.Params, DryRun: body.DryRun})
 	out := actionResponse{Result: res}
 	status := http.StatusOK
 	if err != nil {

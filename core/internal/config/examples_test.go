@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/pulsehost/pulse/core/internal/config"
+	"github.com/pulsehost/pulse/plugins/proxmox-pbs/pbs"
+	"github.com/pulsehost/pulse/plugins/proxmox-pmg/pmg"
 	"github.com/pulsehost/pulse/plugins/proxmox-pve/pve"
 	"github.com/pulsehost/pulse/plugins/sdk"
 	"github.com/pulsehost/pulse/plugins/truenas/truenas"
@@ -20,6 +22,8 @@ var shipped = map[string]struct {
 	watch  bool
 }{
 	"proxmox-pve":    {pve.Declaration, pve.Schema, false},
+	"proxmox-pbs":    {pbs.Declaration, pbs.Schema, false},
+	"proxmox-pmg":    {pmg.Declaration, pmg.Schema, false},
 	"vmware-vsphere": {vsphere.Declaration, vsphere.Schema, true},
 	"truenas":        {truenas.Declaration, truenas.Schema, true},
 }

@@ -46,6 +46,10 @@ type Request struct {
 	Action string
 	// Params are action parameters; non-string values travel JSON-encoded.
 	Params map[string]any
+	// DryRun runs every check and stops before acting: the result's outcome
+	// is "planned" when the action would run. Dry runs change nothing and are
+	// not audited (the assistant's run_action shows its plan this way).
+	DryRun bool
 }
 
 // Outcomes of a request.
@@ -53,6 +57,8 @@ const (
 	OutcomeSucceeded = "succeeded"
 	OutcomeFailed    = "failed"
 	OutcomeRefused   = "refused"
+	// OutcomePlanned is a dry run's outcome when every check passed.
+	OutcomePlanned = "planned"
 	// OutcomeRunning is the outcome of an audit record whose action has not
 	// finished (or whose core stopped while it ran).
 	OutcomeRunning = "running"
@@ -148,11 +154,23 @@ func (s *Service) Request(ctx context.Context, req Request) (Result, error) {
 		r.Actor = "unknown"
 	}
 	if why, kind := s.check(&r); kind != nil {
+		if req.DryRun {
+			r.Outcome, r.Reason = OutcomeRefused, why
+			return r, fmt.Errorf("%w: %s", kind, why)
+		}
 		return s.refuse(ctx, r, kind, why)
 	}
 	params, err := stringParams(r.Params)
 	if err != nil {
+		if req.DryRun {
+			r.Outcome, r.Reason = OutcomeRefused, err.Error()
+			return r, fmt.Errorf("%w: %s", ErrInvalid, err.Error())
+		}
 		return s.refuse(ctx, r, ErrInvalid, err.Error())
+	}
+	if req.DryRun {
+		r.Outcome = OutcomePlanned
+		return r, nil
 	}
 	r.Outcome = OutcomeRunning
 	if err := s.audit.Record(ctx, &r); err != nil {

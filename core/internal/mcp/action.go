@@ -84,8 +84,19 @@ func (s *Server) runAction(ctx context.Context, a args) (any, error) {
 		Control: controlClass(p), Via: via,
 		Request: fmt.Sprintf("POST /api/v1/resources/%s/actions", d.ID)}
 	if confirm == nil || !*confirm {
-		return map[string]any{"executed": false, "plan": pl,
-			"note": "nothing was done; call run_action again with confirm: true to run it through the core's control path (audited; refused while control is disabled in the core's configuration)"}, nil
+		// The plan is a dry run through the core's own control path, so a
+		// plan the core would refuse (control disabled, the action not
+		// allowed on this connection) is refused here too, with its reason.
+		checked, err := s.api.executeAction(ctx, d.ID, actionRequest{Action: action, Params: params, DryRun: true})
+		if err != nil {
+			var ae *apiError
+			if errors.As(err, &ae) {
+				return nil, actionRefused(ae)
+			}
+			return nil, fmt.Errorf("check %s on %s: %w", action, d.ID, err)
+		}
+		return map[string]any{"executed": false, "plan": pl, "checked": checked,
+			"note": "nothing was done; every check of the core's control path passed; call run_action again with confirm: true to run it (audited)"}, nil
 	}
 	result, err := s.api.executeAction(ctx, d.ID, actionRequest{Action: action, Params: params})
 	if err != nil {

@@ -114,13 +114,13 @@ func TestConfirmedActionGoesThroughTheCoresControlPath(t *testing.T) {
 					t.Errorf("run_action description:\n%s", tool.Description)
 				}
 			}
-			// Plan only: nothing is posted.
+			// Plan only: one dry run through the core's checks, nothing acts.
 			v := callJSON(t, cs, "run_action", map[string]any{"resource": appID, "action": "restart"})
 			if v["executed"] != false || v["plan"].(map[string]any)["platform"] != "truenas" {
 				t.Errorf("plan = %v", v)
 			}
-			if p := fake.takePosts(); len(p) != 0 {
-				t.Fatalf("the plan posted %v", p)
+			if p := fake.takePosts(); len(p) != 1 || p[0].Body["dry_run"] != true || p[0].Body["action"] != "restart" {
+				t.Fatalf("the plan posted %+v, want one dry run", p)
 			}
 
 			// Confirmed: one POST of {"action","params"} to the control path.
@@ -150,6 +150,11 @@ func TestConfirmedActionGoesThroughTheCoresControlPath(t *testing.T) {
 			r := call(t, cs, "run_action", map[string]any{"resource": appID, "action": "stop", "confirm": true})
 			if !r.IsError || !strings.Contains(r.Text, "the core refused the action (HTTP 403): control is disabled") {
 				t.Errorf("disabled: %+v", r)
+			}
+			// ... and so is the plan: the operator's switch comes before any plan.
+			r = call(t, cs, "run_action", map[string]any{"resource": appID, "action": "stop"})
+			if !r.IsError || !strings.Contains(r.Text, "control is disabled") {
+				t.Errorf("disabled plan: %+v", r)
 			}
 			// An undeclared action never reaches the core.
 			fake.takePosts()

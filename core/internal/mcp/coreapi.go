@@ -116,6 +116,9 @@ func (c coreAPI) recoveryPoints(ctx context.Context, q url.Values) ([]resource.R
 type actionRequest struct {
 	Action string            `json:"action"`
 	Params map[string]string `json:"params,omitempty"`
+	// DryRun asks the core to run every check of its control path (the
+	// operator's control block included) without acting.
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // executeAction posts one action to the core's control path and returns its

@@ -34,6 +34,9 @@ type groupState struct {
 	owner   string
 	comment string
 	snaps   []snapshot
+	// rps are the snapshots as recovery points, encoded once and emitted
+	// again while the group is unchanged (nil: not built yet).
+	rps []sdk.RecoveryPoint
 }
 
 // slowData is read on the slow cadence.
@@ -267,6 +270,9 @@ func (c *conn) readGroups(ctx context.Context, v *view) error {
 				if old == nil || old.count != g.Count || old.last != g.LastBackup || refreshAll || verifyDone[d.Store] {
 					work = append(work, todo{k, g})
 					continue
+				}
+				if old.owner != g.Owner {
+					old.rps = nil // the owner shown on snapshots without their own
 				}
 				old.owner, old.comment = g.Owner, g.Comment
 			}

@@ -35,8 +35,16 @@ func TestFaults(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := newLab(t, fakepbs.Lab(epoch), pbs.Options{}, fakeapi.Options{})
-			l.configureTimeout("lab", tokenConfig(l.url), 300*time.Millisecond)
+			// A short timeout only where the fault is a timeout: on a loaded
+			// machine (or under -race) the good cycles' TLS handshakes may
+			// take longer than 300 ms.
+			timeout := 20 * time.Second
+			if tc.fault.Delay > 0 {
+				timeout = 300 * time.Millisecond
+			}
+			l.configureTimeout("lab", tokenConfig(l.url), 20*time.Second)
 			good := l.mustCollect("lab")
+			l.configureTimeout("lab", tokenConfig(l.url), timeout)
 			// A new backup makes the next cycle list snapshots too.
 			l.fake.Update(func(s *fakepbs.Server) {
 				g := s.Datastores[0].Groups[0]
@@ -54,6 +62,7 @@ func TestFaults(t *testing.T) {
 				t.Errorf("a failed collect emitted %d records", n)
 			}
 			l.fake.ClearFaults()
+			l.configureTimeout("lab", tokenConfig(l.url), 20*time.Second)
 			again := l.mustCollect("lab")
 			if again.Records() != good.Records()+1 {
 				t.Errorf("after recovery %d records, before %d (+1 backup)", again.Records(), good.Records())

@@ -21,7 +21,6 @@ type serverAttrs struct {
 	Version             string    `json:"version"`
 	Release             string    `json:"release,omitempty"`
 	RepoID              string    `json:"repoid,omitempty"`
-	Endpoint            string    `json:"endpoint"`
 	InstanceID          string    `json:"instance_id,omitempty"`
 	Kernel              string    `json:"kernel,omitempty"`
 	CPUModel            string    `json:"cpu_model,omitempty"`
@@ -257,46 +256,73 @@ func snapshotID(k groupKey, t int64) string {
 	return p + k.typ + "/" + k.id + "/" + time.Unix(t, 0).UTC().Format("2006-01-02T15:04:05Z")
 }
 
+// rpAttrs are a recovery point's attributes.
+type rpAttrs struct {
+	Datastore         string `json:"datastore"`
+	Namespace         string `json:"namespace"`
+	BackupType        string `json:"backup_type"`
+	BackupID          string `json:"backup_id"`
+	Owner             string `json:"owner,omitempty"`
+	Protected         bool   `json:"protected"`
+	Encrypted         bool   `json:"encrypted"`
+	Comment           string `json:"comment,omitempty"`
+	VerificationState string `json:"verification_state,omitempty"`
+	VerificationTime  string `json:"verification_time,omitempty"`
+	SubjectKey        string `json:"subject_key,omitempty"`
+}
+
 // emitRecovery emits every snapshot of every group as a backup recovery
 // point of the backed-up thing ("vm/101", "ct/200", "host/name"). Guests of
 // a configured PVE cluster carry subject_key so the core resolves them to
-// the canonical guest when it knows it.
+// the canonical guest when it knows it. Points are encoded once per group
+// listing and reused while the group is unchanged.
 func emitRecovery(c *conn, v *view, keys []groupKey, out sdk.Emitter) error {
 	for _, k := range keys {
 		g := v.groups[k]
-		subject := ""
-		if k.typ == "vm" || k.typ == "ct" {
-			if cl := c.cfg.clusterOf(k.ns); cl != "" {
-				subject = string(resource.KeyClusterGuest) + "=" + cl + "/" + k.id
+		if g.rps == nil {
+			rps, err := recoveryPoints(c, k, g)
+			if err != nil {
+				return err
 			}
+			g.rps = rps
 		}
-		for i := range g.snaps {
-			s := &g.snaps[i]
-			attrs := map[string]any{"datastore": k.store, "namespace": k.ns, "backup_type": k.typ, "backup_id": k.id,
-				"protected": s.Protected, "encrypted": s.Fingerprint != ""}
-			if s.Owner != "" {
-				attrs["owner"] = s.Owner
-			} else if g.owner != "" {
-				attrs["owner"] = g.owner
-			}
-			if s.Comment != "" {
-				attrs["comment"] = s.Comment
-			}
-			if s.Verification != nil {
-				attrs["verification_state"] = s.Verification.State
-				if t := upidTime(s.Verification.UPID); t > 0 {
-					attrs["verification_time"] = unix(t)
-				}
-			}
-			if subject != "" {
-				attrs["subject_key"] = subject
-			}
-			if err := out.RecoveryPoint(sdk.RecoveryPoint{NativeID: snapshotID(k, s.Time), Resource: k.typ + "/" + k.id,
-				Kind: resource.RecoveryBackup, Time: time.Unix(s.Time, 0).UTC(), SizeBytes: s.Size, Storage: storeID(k.store),
-				Attributes: attrs}); err != nil {
+		for _, p := range g.rps {
+			if err := out.RecoveryPoint(p); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+func recoveryPoints(c *conn, k groupKey, g *groupState) ([]sdk.RecoveryPoint, error) {
+	subject := ""
+	if k.typ == "vm" || k.typ == "ct" {
+		if cl := c.cfg.clusterOf(k.ns); cl != "" {
+			subject = string(resource.KeyClusterGuest) + "=" + cl + "/" + k.id
+		}
+	}
+	out := make([]sdk.RecoveryPoint, 0, len(g.snaps))
+	for i := range g.snaps {
+		s := &g.snaps[i]
+		a := rpAttrs{Datastore: k.store, Namespace: k.ns, BackupType: k.typ, BackupID: k.id, Owner: s.Owner,
+			Protected: s.Protected, Encrypted: s.Fingerprint != "", Comment: s.Comment, SubjectKey: subject}
+		if a.Owner == "" {
+			a.Owner = g.owner
+		}
+		if s.Verification != nil {
+			a.VerificationState = s.Verification.State
+			if t := upidTime(s.Verification.UPID); t > 0 {
+				a.VerificationTime = unix(t)
+			}
+		}
+		raw, err := json.Marshal(a)
+		if err != nil {
+			return nil, fmt.Errorf("encode recovery point: %w", err)
+		}
+		out = append(out, sdk.RecoveryPoint{NativeID: snapshotID(k, s.Time), Resource: k.typ + "/" + k.id,
+			Kind: resource.RecoveryBackup, Time: time.Unix(s.Time, 0).UTC(), SizeBytes: s.Size, Storage: storeID(k.store),
+			RawAttributes: raw})
+	}
+	return out, nil
 }

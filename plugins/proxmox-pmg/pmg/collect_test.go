@@ -183,7 +183,11 @@ func TestFaults(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := newLab(t, fakepmg.Lab(epoch), pmg.Options{SlowCycles: 1}, fakeapi.Options{})
-			l.configureTimeout("lab", loginConfig(l.url), 300*time.Millisecond)
+			timeout := 20 * time.Second // short only where the fault is a timeout
+			if tc.fault.Delay > 0 {
+				timeout = 300 * time.Millisecond
+			}
+			l.configureTimeout("lab", loginConfig(l.url), timeout)
 			good := l.mustCollect("lab")
 			l.fake.ExpireTickets() // the next cycle must log in again, through the fault
 			l.fake.SetFault(tc.path, tc.fault)

@@ -2,6 +2,9 @@
 // (nodes, qemu and lxc guests, storages, Ceph, disks, backups, snapshots,
 // tasks) served under /api2/json over HTTPS, with API-token and ticket
 // authentication, privilege checks, request counting and fault injection.
+// The server half (routing, authentication, tickets, faults, hooks) is the
+// shared plugins/internal/proxmox/fakeapi server the PBS and PMG fakes use
+// too; this package adds the cluster model, its handlers and members.
 //
 // Every response it serves follows the official API description
 // (pve-apidoc.json); the package's tests validate each one, so the fake
@@ -15,6 +18,8 @@ import (
 	"net/http/httptest"
 	"sync"
 	"time"
+
+	"github.com/pulsehost/pulse/plugins/internal/proxmox/fakeapi"
 )
 
 // Lab credentials the fake accepts unless Options say otherwise.
@@ -47,53 +52,23 @@ type Options struct {
 }
 
 // Fault is an injected failure for one path template (or every path).
-type Fault struct {
-	// Status, when set, answers with this HTTP status and Message.
-	Status  int
-	Message string
-	// Delay holds the answer back (a timeout, from the client's side).
-	Delay time.Duration
-	// Body, when set, is served instead of the real body (malformed JSON).
-	Body string
-	// Truncate serves the first half of the real body.
-	Truncate bool
-}
+type Fault = fakeapi.Fault
 
 // Response is one served response, as OnResponse hooks see it.
-type Response struct {
-	// Method and Path are the request's; Template is the apidoc path
-	// template it matched ("" when none did).
-	Method, Template, Path string
-	// Status and Body are what was sent.
-	Status int
-	Body   []byte
-	// Faulted is set when an injected fault replaced or cut the body.
-	Faulted bool
-}
+type Response = fakeapi.Response
 
-// Fake is a running fake PVE cluster. It is safe for concurrent use.
+// Fake is a running fake PVE cluster. It is safe for concurrent use: the
+// handlers and every change of the cluster run under the server's lock.
 type Fake struct {
-	opts   Options
-	router *router
-	cert   tls.Certificate
+	opts Options
+	srv  *fakeapi.Server
 
-	mu       sync.Mutex
-	cluster  *Cluster
-	faults   map[string]Fault
-	counts   map[string]int
-	total    int
-	tickets  map[string]ticket
-	seq      uint64
-	hooks    []func(Response)
-	members  []*Member
-	logins   int
-	renewals int
-}
+	// Guarded by the server's lock (srv.Do).
+	cluster *Cluster
+	seq     uint64
 
-type ticket struct {
-	user    string
-	csrf    string
-	expires time.Time
+	mu      sync.Mutex
+	members []*Member
 }
 
 // New builds a fake serving c (which it owns from now on).
@@ -113,13 +88,19 @@ func New(c *Cluster, o Options) *Fake {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	f := &Fake{opts: o, cluster: c, faults: map[string]Fault{}, counts: map[string]int{}, tickets: map[string]ticket{}}
-	f.router = newRouter(f)
+	f := &Fake{opts: o, cluster: c}
+	// Privileges are checked here (f.has), not by the shared server.
+	f.srv = fakeapi.New(fakeapi.Options{Product: "PVE", TokenID: o.TokenID, TokenSecret: o.TokenSecret, TokenSep: "=",
+		Username: o.Username, Password: o.Password, TicketLifetime: o.TicketLifetime, Now: o.Now})
+	f.routes()
 	return f
 }
 
 // Handler serves the API.
-func (f *Fake) Handler() http.Handler { return f.router }
+func (f *Fake) Handler() http.Handler { return f.srv }
+
+// Templates lists every path template the fake serves, as "METHOD /path".
+func (f *Fake) Templates() []string { return f.srv.Templates() }
 
 // Member is one cluster member's HTTPS endpoint onto the shared state.
 type Member struct {
@@ -155,7 +136,7 @@ func (f *Fake) Start() (*Member, error) {
 		m.mu.Lock()
 		m.hits++
 		m.mu.Unlock()
-		f.router.ServeHTTP(w, r)
+		f.srv.ServeHTTP(w, r)
 	}))
 	m.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	m.srv.StartTLS()
@@ -177,86 +158,39 @@ func (f *Fake) Close() {
 }
 
 // Certificate returns the fake's self-signed certificate (made once).
-func (f *Fake) Certificate() (tls.Certificate, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.cert.Certificate == nil {
-		c, err := SelfSigned()
-		if err != nil {
-			return tls.Certificate{}, err
-		}
-		f.cert = c
-	}
-	return f.cert, nil
-}
+func (f *Fake) Certificate() (tls.Certificate, error) { return f.srv.Certificate() }
 
 // Update changes the cluster under the lock.
-func (f *Fake) Update(fn func(c *Cluster)) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	fn(f.cluster)
-}
+func (f *Fake) Update(fn func(c *Cluster)) { f.srv.Do(func() { fn(f.cluster) }) }
 
 // Snapshot returns a copy of the current cluster.
 func (f *Fake) Snapshot() *Cluster {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.cluster.Clone()
+	var c *Cluster
+	f.srv.Do(func() { c = f.cluster.Clone() })
+	return c
 }
 
 // SetFault injects a fault on a path template such as "/cluster/resources";
 // the empty template applies to every path.
-func (f *Fake) SetFault(template string, ft Fault) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.faults[template] = ft
-}
+func (f *Fake) SetFault(template string, ft Fault) { f.srv.SetFault(template, ft) }
 
 // ClearFaults removes every injected fault.
-func (f *Fake) ClearFaults() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.faults = map[string]Fault{}
-}
+func (f *Fake) ClearFaults() { f.srv.ClearFaults() }
 
 // SetPrivileges replaces the privileges granted on "/".
-func (f *Fake) SetPrivileges(p []string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.opts.Privileges = p
-}
+func (f *Fake) SetPrivileges(p []string) { f.srv.Do(func() { f.opts.Privileges = p }) }
 
 // OnResponse registers a hook that sees every response served.
-func (f *Fake) OnResponse(fn func(Response)) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.hooks = append(f.hooks, fn)
-}
+func (f *Fake) OnResponse(fn func(Response)) { f.srv.OnResponse(fn) }
 
 // Requests returns the number of requests served so far.
-func (f *Fake) Requests() int { f.mu.Lock(); defer f.mu.Unlock(); return f.total }
+func (f *Fake) Requests() int { return f.srv.Requests() }
 
 // RequestsByPath returns the requests served per path template.
-func (f *Fake) RequestsByPath() map[string]int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := make(map[string]int, len(f.counts))
-	for k, v := range f.counts {
-		out[k] = v
-	}
-	return out
-}
+func (f *Fake) RequestsByPath() map[string]int { return f.srv.RequestsByPath() }
 
 // ResetCounts zeroes the request counters.
-func (f *Fake) ResetCounts() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.counts, f.total = map[string]int{}, 0
-}
+func (f *Fake) ResetCounts() { f.srv.ResetCounts() }
 
 // Logins returns how many password logins and ticket renewals succeeded.
-func (f *Fake) Logins() (logins, renewals int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.logins, f.renewals
-}
+func (f *Fake) Logins() (logins, renewals int) { return f.srv.Logins() }

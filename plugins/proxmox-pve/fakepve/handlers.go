@@ -9,23 +9,22 @@ import (
 	"strings"
 )
 
-func newRouter(f *Fake) *router {
-	rt := &router{f: f}
-	rt.add(http.MethodPost, "/access/ticket", login)
-	rt.add(http.MethodGet, "/access/permissions", permissions)
-	rt.add(http.MethodGet, "/version", version)
-	rt.add(http.MethodGet, "/cluster/status", clusterStatus)
-	rt.add(http.MethodGet, "/cluster/resources", clusterResources)
-	rt.add(http.MethodGet, "/cluster/tasks", clusterTasks)
-	rt.add(http.MethodGet, "/cluster/ceph/status", cephStatus)
-	rt.add(http.MethodGet, "/nodes/{node}/status", nodeStatus)
-	rt.add(http.MethodGet, "/nodes/{node}/disks/list", diskList)
-	rt.add(http.MethodGet, "/nodes/{node}/storage", nodeStorage)
-	rt.add(http.MethodGet, "/nodes/{node}/storage/{storage}/content", storageContent)
-	rt.add(http.MethodGet, "/nodes/{node}/qemu/{vmid}/snapshot", snapshots("qemu"))
-	rt.add(http.MethodGet, "/nodes/{node}/lxc/{vmid}/snapshot", snapshots("lxc"))
-	rt.add(http.MethodGet, "/nodes/{node}/ceph/pool", cephPools)
-	return rt
+// routes registers the handlers; POST /access/ticket (login and renewal)
+// is the shared server's.
+func (f *Fake) routes() {
+	f.handle(http.MethodGet, "/access/permissions", permissions)
+	f.handle(http.MethodGet, "/version", version)
+	f.handle(http.MethodGet, "/cluster/status", clusterStatus)
+	f.handle(http.MethodGet, "/cluster/resources", clusterResources)
+	f.handle(http.MethodGet, "/cluster/tasks", clusterTasks)
+	f.handle(http.MethodGet, "/cluster/ceph/status", cephStatus)
+	f.handle(http.MethodGet, "/nodes/{node}/status", nodeStatus)
+	f.handle(http.MethodGet, "/nodes/{node}/disks/list", diskList)
+	f.handle(http.MethodGet, "/nodes/{node}/storage", nodeStorage)
+	f.handle(http.MethodGet, "/nodes/{node}/storage/{storage}/content", storageContent)
+	f.handle(http.MethodGet, "/nodes/{node}/qemu/{vmid}/snapshot", snapshots("qemu"))
+	f.handle(http.MethodGet, "/nodes/{node}/lxc/{vmid}/snapshot", snapshots("lxc"))
+	f.handle(http.MethodGet, "/nodes/{node}/ceph/pool", cephPools)
 }
 
 func b2i(b bool) int {

@@ -9,17 +9,17 @@ import (
 // cluster, each with the template it instantiates: every node, storage and
 // guest, with and without the query parameters the adapter uses.
 func (f *Fake) Paths() [][2]string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c := f.cluster
 	var out [][2]string
 	add := func(tpl, path string) { out = append(out, [2]string{tpl, path}) }
-	for _, r := range f.router.routes {
-		if r.method != "GET" || strings.Contains(r.template, "{") {
+	for _, mt := range f.srv.Templates() {
+		method, tpl, _ := strings.Cut(mt, " ")
+		if method != "GET" || strings.Contains(tpl, "{") {
 			continue
 		}
-		add(r.template, r.template)
+		add(tpl, tpl)
 	}
+	var c *Cluster
+	f.srv.Do(func() { c = f.cluster.Clone() })
 	for _, t := range []string{"vm", "storage", "node", "sdn"} {
 		add("/cluster/resources", "/cluster/resources?type="+t)
 	}

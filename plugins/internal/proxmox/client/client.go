@@ -13,6 +13,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -292,7 +293,7 @@ func (c *Client) do(ctx context.Context, base, method, path string, form url.Val
 }
 
 // envelope is {"data": ..., "total": n}; seen records that "data" was
-// present.
+// present. It decodes in one pass straight into Data's target.
 type envelope struct {
 	Data  any
 	Total *int64
@@ -300,22 +301,18 @@ type envelope struct {
 }
 
 func (e *envelope) UnmarshalJSON(b []byte) error {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
+	w := struct {
+		Data  any    `json:"data"`
+		Total *int64 `json:"total"`
+	}{Data: e.Data}
+	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	d, ok := m["data"]
-	if !ok {
-		return nil
-	}
-	e.seen = true
-	if t, ok := m["total"]; ok {
-		var n int64
-		if json.Unmarshal(t, &n) == nil {
-			e.Total = &n
-		}
-	}
-	return json.Unmarshal(d, e.Data)
+	e.Total = w.Total
+	// Data still holds the caller's pointer when "data" was absent (or
+	// null); look for the member itself.
+	e.seen = bytes.Contains(b, []byte(`"data"`))
+	return nil
 }
 
 // setAuth sets the token header or the ticket cookie and CSRF token.
