@@ -43,6 +43,11 @@ type Server struct {
 	log     hclog.Logger
 	version string
 	started time.Time
+	// history, feed, ui and extra are optional (see extend.go).
+	history HistoryReader
+	feed    *Feed
+	ui      http.Handler
+	extra   []route
 }
 
 // New builds the API server.
@@ -62,9 +67,14 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/resources/{id}", s.resourceByID)
 	mux.HandleFunc("GET /api/v1/alerts", s.alerts)
 	mux.HandleFunc("GET /api/v1/recovery-points", s.recoveryPoints)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s; the API lives under /api/v1/ (platforms, connections, plugins, resources, alerts, recovery-points), plus /healthz and /metrics", r.Method, r.URL.Path))
-	})
+	mux.HandleFunc("GET /api/v1/resources/{id}/history", s.resourceHistory)
+	if s.feed != nil {
+		mux.Handle("GET /api/v1/events", s.feed)
+	}
+	for _, r := range s.extra {
+		mux.HandleFunc(r.pattern, r.h)
+	}
+	mux.HandleFunc("/", s.fallback(mux))
 	return s.logRequests(mux)
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/pulsehost/pulse/core/internal/config"
 	"github.com/pulsehost/pulse/core/internal/pluginhost"
 	"github.com/pulsehost/pulse/core/internal/store"
+	"github.com/pulsehost/pulse/core/internal/web"
 )
 
 // DatabaseFile is the store's file name inside data_dir.
@@ -56,6 +57,11 @@ func Run(ctx context.Context, cfg *config.Config, log hclog.Logger, version stri
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer st.Close()
+	hist, feed, stopHistory, err := openHistory(ctx, cfg, log, st)
+	if err != nil {
+		return err
+	}
+	defer stopHistory()
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
@@ -65,7 +71,7 @@ func Run(ctx context.Context, cfg *config.Config, log hclog.Logger, version stri
 	host.Start(ctx, Specs(cfg))
 	defer host.Stop()
 
-	srv := &http.Server{Handler: api.New(st, host, log, version).Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: api.New(st, host, log, version).WithHistory(hist).WithFeed(feed).WithUI(web.Handler()).Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("api listening", "url", "http://"+ln.Addr().String()+"/api/v1/", "data_dir", cfg.Server.DataDir)

@@ -180,3 +180,13 @@ func Downsample(pts []Point, from, to int64, n int) []Point {
 	}
 	return out
 }
+
+// UnmarshalJSON reads a point written by MarshalJSON.
+func (p *Point) UnmarshalJSON(b []byte) error {
+	var a [4]float64
+	if err := json.Unmarshal(b, &a); err != nil {
+		return fmt.Errorf("history point: %w", err)
+	}
+	p.T, p.Avg, p.Min, p.Max = int64(a[0]), a[1], a[2], a[3]
+	return nil
+}
