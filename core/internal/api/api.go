@@ -68,6 +68,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/alerts", s.alerts)
 	mux.HandleFunc("GET /api/v1/recovery-points", s.recoveryPoints)
 	mux.HandleFunc("GET /api/v1/resources/{id}/history", s.resourceHistory)
+	mux.HandleFunc("GET /api/v1/summary", s.summary)
 	if s.feed != nil {
 		mux.Handle("GET /api/v1/events", s.feed)
 	}
