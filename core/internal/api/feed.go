@@ -18,15 +18,30 @@ const maxFeedIDs = 100
 // clients. Publishing never blocks: a client whose buffer is full misses
 // events and is told so by the next event's gap in seq.
 type Feed struct {
-	mu   sync.Mutex
-	subs map[chan []byte]struct{}
-	seq  uint64
+	mu     sync.Mutex
+	subs   map[chan []byte]struct{}
+	seq    uint64
+	done   chan struct{}
+	closed bool
 	// Heartbeat is the interval of keep-alive comments (default 15s).
 	Heartbeat time.Duration
 }
 
 // NewFeed returns an empty feed; wire it with store.Observe(feed.Publish).
-func NewFeed() *Feed { return &Feed{subs: map[chan []byte]struct{}{}, Heartbeat: 15 * time.Second} }
+func NewFeed() *Feed {
+	return &Feed{subs: map[chan []byte]struct{}{}, done: make(chan struct{}), Heartbeat: 15 * time.Second}
+}
+
+// Close ends every stream (register it with http.Server.RegisterOnShutdown,
+// so that a shutdown need not wait for clients to leave).
+func (f *Feed) Close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.closed {
+		f.closed = true
+		close(f.done)
+	}
+}
 
 // feedEvent is the JSON of one change event.
 type feedEvent struct {
@@ -101,6 +116,8 @@ func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-r.Context().Done():
+			return
+		case <-f.done:
 			return
 		case msg := <-ch:
 			if _, err := w.Write(msg); err != nil {

@@ -72,6 +72,7 @@ func Run(ctx context.Context, cfg *config.Config, log hclog.Logger, version stri
 	defer host.Stop()
 
 	srv := &http.Server{Handler: api.New(st, host, log, version).WithHistory(hist).WithFeed(feed).WithUI(web.Handler()).Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv.RegisterOnShutdown(feed.Close)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("api listening", "url", "http://"+ln.Addr().String()+"/api/v1/", "data_dir", cfg.Server.DataDir)
