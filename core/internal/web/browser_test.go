@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/hashicorp/go-hclog"
 
@@ -137,9 +139,6 @@ func newBrowser(t testing.TB, width, height int, dark bool) context.Context {
 		chromedp.Flag("headless", "new"),
 		chromedp.WindowSize(width, height),
 	)
-	if dark {
-		opts = append(opts, chromedp.Flag("force-dark-mode", true), chromedp.Flag("blink-settings", "preferredColorScheme=0"))
-	}
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
@@ -148,6 +147,17 @@ func newBrowser(t testing.TB, width, height int, dark bool) context.Context {
 	// would bound the browser's life), then bound the test.
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
+	}
+	if dark {
+		err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
+			})
+			return err
+		}))
+		if err != nil {
+			t.Fatalf("emulate dark mode: %v", err)
+		}
 	}
 	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(cancel3)
@@ -293,7 +303,7 @@ func TestScreenshots(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -164,7 +164,7 @@ function SupportMatrix({ platforms }) {
             return html`<tr class=${p.state !== 'supported' ? 'admitted' : ''}>
               <th scope="row"><${PlatformName} id=${p.id} /></th>
               <td>${p.state === 'supported' ? 'supported' : p.state + ' (proposed floor)'}</td>
-              ${surfaces.map((s) => html`<td>${floor[s] || '–'}</td>`)}
+              ${surfaces.map((s) => html`<td>${!floor[s] ? '–' : p.state === 'supported' ? floor[s] : html`<span class="muted">proposed:</span> ${floor[s]}`}</td>`)}
             </tr>`;
           })}
         </tbody>

@@ -70,7 +70,7 @@
           ${n.map(l=>{const o=l.support_floor||l.proposed_floor||{};return A`<tr class=${l.state!=="supported"?"admitted":""}>
               <th scope="row"><${pl} id=${l.id} /></th>
               <td>${l.state==="supported"?"supported":l.state+" (proposed floor)"}</td>
-              ${t.map(r=>A`<td>${o[r]||"–"}</td>`)}
+              ${t.map(r=>A`<td>${o[r]?l.state==="supported"?o[r]:A`<span class="muted">proposed:</span> ${o[r]}`:"–"}</td>`)}
             </tr>`})}
         </tbody>
       </table>
