@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -275,12 +276,32 @@ func TestDashboardInBrowser(t *testing.T) {
 }
 
 // TestScreenshots writes docs/screenshots/*.png when PULSE_SCREENSHOTS is
-// set (PULSE_SCREENSHOTS=1 go test -run Screenshots ./core/internal/web/).
+// set (PULSE_SCREENSHOTS=1 go test -run Screenshots ./core/internal/web/):
+// of a test core, or of a running core (the lab) when PULSE_SCREENSHOTS is
+// its URL; the resource page is then the first PVE VM's.
 func TestScreenshots(t *testing.T) {
-	if os.Getenv("PULSE_SCREENSHOTS") == "" {
-		t.Skip("set PULSE_SCREENSHOTS=1 to refresh docs/screenshots")
+	target := os.Getenv("PULSE_SCREENSHOTS")
+	if target == "" {
+		t.Skip("set PULSE_SCREENSHOTS=1 (a test core) or PULSE_SCREENSHOTS=http://127.0.0.1:7655 (the lab) to refresh docs/screenshots")
 	}
-	tc := newTestCore(t)
+	var tc *testCore
+	if strings.HasPrefix(target, "http") {
+		resp, err := http.Get(target + "/api/v1/resources?type=vm&platform=proxmox-pve&limit=1&sort=name")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list struct {
+			Resources []resource.Resource `json:"resources"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&list)
+		resp.Body.Close()
+		if err != nil || len(list.Resources) == 0 {
+			t.Fatalf("no PVE VM at %s: %v", target, err)
+		}
+		tc = &testCore{URL: target, VM: list.Resources[0].ID}
+	} else {
+		tc = newTestCore(t)
+	}
 	out := filepath.Join("..", "..", "..", "docs", "screenshots")
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
