@@ -61,6 +61,10 @@ func dirMB(dir string) float64 {
 	return float64(n) / (1 << 20)
 }
 
+// MemoryBudgetMB is the published bound (README) on the history's heap for
+// 10,000 resources × 8 metrics at a 10 s interval.
+const MemoryBudgetMB = 60
+
 // BenchmarkHistoryMemory: 10,000 resources × 8 metrics every 10 s for 30
 // simulated minutes, flushed every minute. Memory holds only pending points
 // and open buckets per series, so this is the steady state (see the soak).
@@ -92,6 +96,9 @@ func BenchmarkHistoryMemory(b *testing.B) {
 		ms = nil
 		runtime.KeepAlive(ms)
 		b.ReportMetric(peak, "heap_MB")
+		if peak > MemoryBudgetMB {
+			b.Errorf("history heap %.1f MB exceeds the published budget of %d MB", peak, MemoryBudgetMB)
+		}
 		b.ReportMetric(float64(h.Stats().Series), "series")
 		b.ReportMetric(float64(el.Nanoseconds())/float64(h.Stats().Samples), "ns/sample")
 		b.ReportMetric(dirMB(dir), "disk_MB_30min")
@@ -127,5 +134,8 @@ func BenchmarkHistorySoak(b *testing.B) {
 		b.ReportMetric(at3h, "heap_MB_3h")
 		b.ReportMetric(at26h, "heap_MB_26h")
 		b.ReportMetric(at26h/at3h, "growth_ratio")
+		if at26h > 1.25*at3h {
+			b.Errorf("history heap grew from %.2f MB at 3 h to %.2f MB at 26 h", at3h, at26h)
+		}
 	}
 }
