@@ -154,6 +154,14 @@ type resourceDetail struct {
 	Metrics        []resource.Metric        `json:"metrics"`
 	Alerts         []resource.Alert         `json:"alerts"`
 	RecoveryPoints []resource.RecoveryPoint `json:"recovery_points"`
+	// Related names the resources the relationships point at, by id.
+	Related map[string]relatedRef `json:"related"`
+}
+
+// relatedRef is what a page needs to show a link to a related resource.
+type relatedRef struct {
+	Name string        `json:"name"`
+	Type resource.Type `json:"type"`
 }
 
 func (s *Server) resourceByID(w http.ResponseWriter, r *http.Request) {
@@ -168,6 +176,12 @@ func (s *Server) resourceByID(w http.ResponseWriter, r *http.Request) {
 		Metrics:        nonNil(s.store.Metrics(id)),
 		Alerts:         nonNil(s.store.Alerts(store.AlertFilter{Resource: id})),
 		RecoveryPoints: nonNil(s.store.RecoveryPoints(id)),
+		Related:        map[string]relatedRef{},
+	}
+	for _, rel := range res.Relationships {
+		if t, ok := s.store.Resource(rel.Target); ok {
+			d.Related[rel.Target] = relatedRef{Name: t.Name, Type: t.Type}
+		}
 	}
 	writeJSON(w, http.StatusOK, d)
 }

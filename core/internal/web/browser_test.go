@@ -245,6 +245,8 @@ func TestDashboardInBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`[data-testid="chart-cpu_usage_ratio"] canvas`)),
 			until(`Number(document.querySelector('[data-testid="chart-cpu_usage_ratio"]').dataset.points) > 10`),
 			until(`document.querySelectorAll('figure.chart canvas').length === 2`),
+			// Relationships are links named by their target.
+			until(`[...document.querySelectorAll('main a')].some(a => a.textContent === 'pve-a-node' && a.getAttribute('href').startsWith('/resources/'))`),
 			// Another range re-queries; 6h comes from the 1-minute tier.
 			chromedp.Click(chromedp.Search(`//button[text()="6h"]`)),
 			until(`document.querySelector('[data-testid="chart-cpu_usage_ratio"] figcaption').textContent.includes('1m tier')`),

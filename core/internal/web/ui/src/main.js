@@ -276,7 +276,10 @@ function ResourcePage({ id }) {
         <ul class="plain">${(r.identity || []).map((k) => html`<li><code>${k.kind}</code> ${k.value}</li>`)}</ul>
         <h2>Relationships</h2>
         ${r.relationships.length === 0 && html`<p class="muted">None.</p>`}
-        <ul class="plain">${r.relationships.map((l) => html`<li>${l.kind} <${Link} href=${'/resources/' + l.target}>${l.target}<//></li>`)}</ul>
+        <ul class="plain">${r.relationships.map((l) => {
+          const t = (r.related || {})[l.target];
+          return html`<li>${l.kind} <${Link} href=${'/resources/' + encodeURIComponent(l.target)}>${t ? t.name : l.target}<//>${t && html` <span class="muted">${t.type}</span>`}</li>`;
+        })}</ul>
       </section>
       <section class="card">
         <h2>Current metrics</h2>

@@ -121,7 +121,7 @@
         <ul class="plain">${(o.identity||[]).map(c=>A`<li><code>${c.kind}</code> ${c.value}</li>`)}</ul>
         <h2>Relationships</h2>
         ${o.relationships.length===0&&A`<p class="muted">None.</p>`}
-        <ul class="plain">${o.relationships.map(c=>A`<li>${c.kind} <${Xe} href=${"/resources/"+c.target}>${c.target}<//></li>`)}</ul>
+        <ul class="plain">${o.relationships.map(c=>{const h=(o.related||{})[c.target];return A`<li>${c.kind} <${Xe} href=${"/resources/"+encodeURIComponent(c.target)}>${h?h.name:c.target}<//>${h&&A` <span class="muted">${h.type}</span>`}</li>`})}</ul>
       </section>
       <section class="card">
         <h2>Current metrics</h2>
