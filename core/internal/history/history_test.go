@@ -179,6 +179,12 @@ func TestRecordIgnoresRepeatsAndBadValues(t *testing.T) {
 	if len(r.Points) != 1 || h.Stats().Dropped != 1 {
 		t.Errorf("%d points and %d dropped, want 1 and 1", len(r.Points), h.Stats().Dropped)
 	}
+	if r, _ := h.Query(context.Background(), "vm-1", "memory_used_bytes", "1h", 0); r.Points == nil {
+		t.Error("a series without points has nil Points (JSON null), want []")
+	}
+	if r, _ := h.Query(context.Background(), "vm-2", "cpu_usage_ratio", "1h", 0); r.Points == nil {
+		t.Error("a resource without history has nil Points (JSON null), want []")
+	}
 	if _, err := h.Query(context.Background(), "vm-1", "cpu_usage_ratio", "2w", 0); err == nil {
 		t.Error("range 2w accepted")
 	}

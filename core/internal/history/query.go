@@ -125,7 +125,9 @@ func (h *History) Query(ctx context.Context, resourceID, metric, rangeName strin
 		return res, fmt.Errorf("query history: %w", err)
 	}
 	pts = slices.DeleteFunc(pts, func(p Point) bool { return p.T < from || p.T > now })
-	res.Points = Downsample(mergeSame(pts), from, now, points)
+	if pts = Downsample(mergeSame(pts), from, now, points); pts != nil {
+		res.Points = pts
+	}
 	return res, nil
 }
 

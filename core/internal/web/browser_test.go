@@ -279,7 +279,7 @@ func TestDashboardInBrowser(t *testing.T) {
 // TestScreenshots writes docs/screenshots/*.png when PULSE_SCREENSHOTS is
 // set (PULSE_SCREENSHOTS=1 go test -run Screenshots ./core/internal/web/):
 // of a test core, or of a running core (the lab) when PULSE_SCREENSHOTS is
-// its URL; the resource page is then the first PVE VM's.
+// its URL; the resource page is then the first VM's that has a CPU metric.
 func TestScreenshots(t *testing.T) {
 	target := os.Getenv("PULSE_SCREENSHOTS")
 	if target == "" {
@@ -287,19 +287,34 @@ func TestScreenshots(t *testing.T) {
 	}
 	var tc *testCore
 	if strings.HasPrefix(target, "http") {
-		resp, err := http.Get(target + "/api/v1/resources?type=vm&platform=proxmox-pve&limit=1&sort=name")
-		if err != nil {
-			t.Fatal(err)
+		getJSON := func(path string, v any) {
+			resp, err := http.Get(target + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+				t.Fatal(err)
+			}
 		}
 		var list struct {
 			Resources []resource.Resource `json:"resources"`
 		}
-		err = json.NewDecoder(resp.Body).Decode(&list)
-		resp.Body.Close()
-		if err != nil || len(list.Resources) == 0 {
-			t.Fatalf("no PVE VM at %s: %v", target, err)
+		getJSON("/api/v1/resources?type=vm&limit=50&sort=name", &list)
+		for _, r := range list.Resources {
+			var d struct {
+				Metrics []resource.Metric `json:"metrics"`
+			}
+			getJSON("/api/v1/resources/"+r.ID, &d)
+			for _, m := range d.Metrics {
+				if m.Name == "cpu_usage_ratio" && tc == nil {
+					tc = &testCore{URL: target, VM: r.ID}
+				}
+			}
 		}
-		tc = &testCore{URL: target, VM: list.Resources[0].ID}
+		if tc == nil {
+			t.Fatalf("no VM with cpu_usage_ratio at %s", target)
+		}
 	} else {
 		tc = newTestCore(t)
 	}

@@ -46,7 +46,7 @@ export function Chart({ resource, metric, range }) {
           box.current,
         );
       })
-      .catch((err) => !gone && setState({ error: err.message }));
+      .catch((err) => !gone && setState({ error: err.message.length > 140 ? err.message.slice(0, 140) + '…' : err.message }));
     return () => {
       gone = true;
       if (plot) plot.destroy();
