@@ -69,6 +69,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/recovery-points", s.recoveryPoints)
 	mux.HandleFunc("GET /api/v1/resources/{id}/history", s.resourceHistory)
 	mux.HandleFunc("GET /api/v1/summary", s.summary)
+	mux.HandleFunc("GET /api/v1/vocabulary", s.vocabulary)
 	if s.feed != nil {
 		mux.Handle("GET /api/v1/events", s.feed)
 	}

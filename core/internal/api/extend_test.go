@@ -163,6 +163,7 @@ func TestMethodNotAllowedAndUI(t *testing.T) {
 		{"POST", "/api/v2/things", 404, "", "the API lives under /api/v1/"},
 		{"GET", "/api/v2/things", 404, "", "the API lives under /api/v1/"},
 		{"GET", "/", 200, "", "<html>ui</html>"},
+		{"GET", "/api/v1/vocabulary", 200, "", `"name": "disk_read_bytes_total"`},
 		{"GET", "/resources/vm-1", 200, "", "<html>ui</html>"},
 	} {
 		req, _ := http.NewRequest(tt.method, srv.URL+tt.path, nil)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/pulsehost/pulse/core/internal/store"
+	"github.com/pulsehost/pulse/core/resource"
 )
 
 // summary serves GET /api/v1/summary: resource counts by platform (of the
@@ -33,4 +34,15 @@ func (s *Server) summary(w http.ResponseWriter, r *http.Request) {
 		"resources": len(list), "stale": stale,
 		"by_platform": byPlatform, "by_type": byType, "by_status": byStatus, "alerts": alerts,
 	})
+}
+
+// vocabulary serves GET /api/v1/vocabulary: the canonical metric vocabulary
+// (name, unit, kind, resource types, doc), so a page knows which metrics
+// have history and how to show them.
+func (s *Server) vocabulary(w http.ResponseWriter, r *http.Request) {
+	if err := checkParams(r.URL.Query()); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"metrics": resource.Metrics})
 }

@@ -286,7 +286,9 @@ func TestScreenshots(t *testing.T) {
 		t.Skip("set PULSE_SCREENSHOTS=1 (a test core) or PULSE_SCREENSHOTS=http://127.0.0.1:7655 (the lab) to refresh docs/screenshots")
 	}
 	var tc *testCore
+	prefix := ""
 	if strings.HasPrefix(target, "http") {
+		prefix = "lab-"
 		getJSON := func(path string, v any) {
 			resp, err := http.Get(target + path)
 			if err != nil {
@@ -344,7 +346,7 @@ func TestScreenshots(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join(out, shot.name+suffix+".png"), png, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(out, prefix+shot.name+suffix+".png"), png, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}

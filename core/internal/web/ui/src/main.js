@@ -55,6 +55,8 @@ function useData(fn, deps) {
 // ---- platforms: state comes from the governed model, by rule ----------------
 
 let platformStates = {};
+// vocabulary maps the canonical metric names to their definitions.
+let vocabulary = {};
 
 // PlatformName shows a platform id with its support state from the model: a
 // platform that is not supported is labelled with its state (vSphere:
@@ -260,7 +262,9 @@ function ResourcePage({ id }) {
   if (!st.data) return html`<${Err} msg=${st.error} />${st.loading && html`<p>Loading…</p>`}`;
   const r = st.data;
   let attrs = r.attributes;
-  const metrics = [...new Set(r.metrics.map((m) => m.name))].sort();
+  const names = [...new Set(r.metrics.map((m) => m.name))].sort();
+  const metrics = names.filter((n) => vocabulary[n]);
+  const outside = names.filter((n) => !vocabulary[n]);
   return html`<p><${Link} href="/resources">← Resources<//></p>
     <h1>${r.name} <span class="muted small">${r.type}</span></h1>
     <p><${Status} value=${r.status} stale=${r.stale} /> ${r.stale && html`<span class="muted">${r.stale_reason} since ${fmtTime(r.stale_since)}</span>`}</p>
@@ -283,7 +287,7 @@ function ResourcePage({ id }) {
       </section>
       <section class="card">
         <h2>Current metrics</h2>
-        <table><tbody>${r.metrics.map((m) => html`<tr><th scope="row">${m.name}</th><td>${fmtValue(m.value, m.unit || unitOf(m.name))}</td><td class="muted">${ago(m.time)}</td></tr>`)}</tbody></table>
+        <table><tbody>${r.metrics.map((m) => html`<tr><th scope="row">${m.name}</th><td>${fmtValue(m.value, (vocabulary[m.name] || {}).unit || m.unit || unitOf(m.name))}</td><td class="muted">${ago(m.time)}</td></tr>`)}</tbody></table>
         <h2>Attributes</h2>
         ${attrs ? html`<pre class="attrs">${JSON.stringify(attrs, null, 2)}</pre>` : html`<p class="muted">None.</p>`}
         ${r.topology && html`<h2>Topology</h2><ul class="plain">${Object.entries(r.topology).map(([k, v]) => html`<li>${k}: ${v}</li>`)}</ul>`}
@@ -296,6 +300,7 @@ function ResourcePage({ id }) {
       </div>
       ${metrics.length === 0 && html`<p class="muted">This resource reports no metrics.</p>`}
       <div class="charts">${metrics.map((m) => html`<${Chart} resource=${r.id} metric=${m} range=${range} key=${m + range} />`)}</div>
+      ${outside.length > 0 && html`<p class="muted small">No history for names outside the metric vocabulary: ${outside.join(', ')}.</p>`}
     </section>
     <div class="grid2">
       <section class="card"><h2>Alerts</h2><${AlertList} alerts=${r.alerts} /></section>
@@ -404,8 +409,9 @@ function App() {
   const [ready, setReady] = useState(false);
   const [hasAgents, setHasAgents] = useState(false);
   useEffect(() => {
-    get('/api/v1/platforms').then((p) => {
+    Promise.all([get('/api/v1/platforms'), get('/api/v1/vocabulary').catch(() => ({ metrics: [] }))]).then(([p, v]) => {
       platformStates = Object.fromEntries(p.platforms.map((x) => [x.id, x.state]));
+      vocabulary = Object.fromEntries(v.metrics.map((m) => [m.name, m]));
       setReady(true);
     }, () => setReady(true));
     fetch('/api/v1/agents', { method: 'HEAD' }).then((r) => setHasAgents(r.ok), () => {});
