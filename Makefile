@@ -51,6 +51,8 @@ clean:
 web:
 	cd core/internal/web/ui && npm ci --no-audit --no-fund && npm run build
 
-# Refreshes docs/screenshots with headless chromium against a test core.
+# Refreshes docs/screenshots with headless chromium against a test core, or
+# against a running core with PULSE_SCREENSHOTS=http://127.0.0.1:7655.
+PULSE_SCREENSHOTS ?= 1
 screenshots:
-	PULSE_SCREENSHOTS=1 $(GO) test -count=1 -run TestScreenshots ./core/internal/web/
+	PULSE_SCREENSHOTS=$(PULSE_SCREENSHOTS) $(GO) test -count=1 -run TestScreenshots ./core/internal/web/
