@@ -28,6 +28,9 @@ type Store interface {
 	Alerts(store.AlertFilter) []resource.Alert
 	RecoveryPoints(resourceID string) []resource.RecoveryPoint
 	Metrics(resourceID string) []resource.Metric
+	// Heads and MetricsByName are the cheap reads of the /metrics export.
+	Heads() []store.Head
+	MetricsByName() map[string][]resource.Metric
 }
 
 // Host is what the API reads from the plugin host.

@@ -3,6 +3,7 @@ package api
 import (
 	"bufio"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,7 +24,7 @@ const resourceMetricPrefix = "pulse_resource_"
 func (s *Server) writeResourceMetrics(w io.Writer) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	defer bw.Flush()
-	resources := s.store.Resources(store.Filter{})
+	resources := s.store.Heads()
 	labels := make(map[string]string, len(resources))
 	var b strings.Builder
 	for _, r := range resources {
@@ -41,12 +42,7 @@ func (s *Server) writeResourceMetrics(w io.Writer) {
 		b.WriteByte('"')
 		labels[r.ID] = b.String()
 	}
-	byName := map[string][]resource.Metric{}
-	for _, m := range s.store.Metrics("") {
-		if _, ok := labels[m.Resource]; ok {
-			byName[m.Name] = append(byName[m.Name], m)
-		}
-	}
+	byName := s.store.MetricsByName()
 	num := make([]byte, 0, 32)
 	sample := func(name, lbl string, v float64) {
 		bw.WriteString(name)
@@ -67,8 +63,11 @@ func (s *Server) writeResourceMetrics(w io.Writer) {
 		}
 		name := resourceMetricPrefix + d.Name
 		header(name, string(d.Kind), d.Doc)
+		slices.SortFunc(ms, func(a, b resource.Metric) int { return strings.Compare(a.Resource, b.Resource) })
 		for _, m := range ms {
-			sample(name, labels[m.Resource], m.Value)
+			if lbl, ok := labels[m.Resource]; ok {
+				sample(name, lbl, m.Value)
+			}
 		}
 	}
 

@@ -17,7 +17,7 @@ func (s *Server) summary(w http.ResponseWriter, r *http.Request) {
 	}
 	byPlatform, byType, byStatus := map[string]int{}, map[string]int{}, map[string]int{}
 	stale := 0
-	list := s.store.Resources(store.Filter{})
+	list := s.store.Heads()
 	for _, res := range list {
 		byPlatform[res.Platform]++
 		byType[string(res.Type)]++
