@@ -10,7 +10,7 @@ SIMS     := $(wildcard plugins/*/cmd/pulse-sim-*)
 PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 
-.PHONY: build run test bench generate schemas proto clean
+.PHONY: build run test bench generate schemas proto clean web screenshots
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/pulse ./core/cmd/pulse
@@ -51,3 +51,14 @@ proto:
 
 clean:
 	rm -rf $(BIN) .lab bench.out
+
+# Rebuilds the dashboard (core/internal/web/dist, committed so that go build
+# needs no Node) from core/internal/web/ui with the pinned npm toolchain.
+web:
+	cd core/internal/web/ui && npm ci --no-audit --no-fund && npm run build
+
+# Refreshes docs/screenshots with headless chromium against a test core, or
+# against a running core with PULSE_SCREENSHOTS=http://127.0.0.1:7655.
+PULSE_SCREENSHOTS ?= 1
+screenshots:
+	PULSE_SCREENSHOTS=$(PULSE_SCREENSHOTS) $(GO) test -count=1 -run TestScreenshots ./core/internal/web/

@@ -270,6 +270,21 @@ func TestServeEndToEnd(t *testing.T) {
 	if resp.StatusCode != 400 {
 		t.Fatalf("bad type filter: %s", resp.Status)
 	}
+	// The dashboard at /, and the history its charts draw from.
+	resp, _ = http.Get(base + "/")
+	page := new(bytes.Buffer)
+	_, _ = page.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(page.String(), `<div id="app">`) {
+		t.Fatalf("dashboard: %s %.200s", resp.Status, page.String())
+	}
+	var hist struct {
+		Tier   string      `json:"tier"`
+		Points [][]float64 `json:"points"`
+	}
+	waitFor(t, "cpu history of a PMG node", 15*time.Second, func() bool {
+		return getJSON(base+"/api/v1/resources/"+list.Resources[0].ID+"/history?metric=cpu_usage_ratio&range=1h", &hist) == nil && len(hist.Points) > 0
+	})
 	resp, _ = http.Get(base + "/metrics")
 	body := new(bytes.Buffer)
 	_, _ = body.ReadFrom(resp.Body)

@@ -29,6 +29,9 @@ type Store interface {
 	Alerts(store.AlertFilter) []resource.Alert
 	RecoveryPoints(resourceID string) []resource.RecoveryPoint
 	Metrics(resourceID string) []resource.Metric
+	// Heads and MetricsByName are the cheap reads of the /metrics export.
+	Heads() []store.Head
+	MetricsByName() map[string][]resource.Metric
 }
 
 // Host is what the API reads from the plugin host.
@@ -47,6 +50,11 @@ type Server struct {
 	control Control
 	// agentList answers GET /api/v1/agents (agents.go).
 	agentList Agents
+	// history, feed, ui and extra are optional (see extend.go).
+	history HistoryReader
+	feed    *Feed
+	ui      http.Handler
+	extra   []route
 }
 
 // New builds the API server.
@@ -69,9 +77,16 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/resources/{id}/actions", s.postAction)
 	mux.HandleFunc("GET /api/v1/actions", s.listActions)
 	mux.HandleFunc("GET /api/v1/agents", s.agents)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s; the API lives under /api/v1/ (platforms, connections, plugins, resources, alerts, recovery-points, actions, agents), plus /healthz and /metrics", r.Method, r.URL.Path))
-	})
+	mux.HandleFunc("GET /api/v1/resources/{id}/history", s.resourceHistory)
+	mux.HandleFunc("GET /api/v1/summary", s.summary)
+	mux.HandleFunc("GET /api/v1/vocabulary", s.vocabulary)
+	if s.feed != nil {
+		mux.Handle("GET /api/v1/events", s.feed)
+	}
+	for _, r := range s.extra {
+		mux.HandleFunc(r.pattern, r.h)
+	}
+	mux.HandleFunc("/", s.fallback(mux))
 	return s.logRequests(mux)
 }
 

@@ -71,6 +71,7 @@ func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
 	for _, k := range []string{"critical", "info", "warning"} {
 		m.sample("pulse_alerts_active", float64(sev[k]), "severity", k)
 	}
+	s.writeResourceMetrics(w)
 }
 
 type expo struct{ w io.Writer }

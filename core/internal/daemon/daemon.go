@@ -19,6 +19,7 @@ import (
 	"github.com/pulsehost/pulse/core/internal/config"
 	"github.com/pulsehost/pulse/core/internal/pluginhost"
 	"github.com/pulsehost/pulse/core/internal/store"
+	"github.com/pulsehost/pulse/core/internal/web"
 )
 
 // DatabaseFile is the store's file name inside data_dir.
@@ -72,6 +73,11 @@ func RunWith(ctx context.Context, cfg *config.Config, log hclog.Logger, version 
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer st.Close()
+	hist, feed, stopHistory, err := openHistory(ctx, cfg, log, st)
+	if err != nil {
+		return err
+	}
+	defer stopHistory()
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
@@ -100,8 +106,11 @@ func RunWith(ctx context.Context, cfg *config.Config, log hclog.Logger, version 
 		hooks.AgentReady <- agents.addr
 	}
 
-	handler := WithMCP(ctx, api.New(st, host, log, version).WithControl(ctl).WithAgents(agentLister{adb}).Handler(), log, version)
+	apiServer := api.New(st, host, log, version).WithControl(ctl).WithAgents(agentLister{adb}).
+		WithHistory(hist).WithFeed(feed).WithUI(web.Handler())
+	handler := WithMCP(ctx, apiServer.Handler(), log, version)
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv.RegisterOnShutdown(feed.Close)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("api listening", "url", "http://"+ln.Addr().String()+"/api/v1/", "mcp", "http://"+ln.Addr().String()+MCPPath, "data_dir", cfg.Server.DataDir)

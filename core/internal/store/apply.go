@@ -177,5 +177,6 @@ func (s *Store) run(ctx context.Context, t *txn) error {
 		return err
 	}
 	s.commit(t)
+	s.notify(t)
 	return nil
 }

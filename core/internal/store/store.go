@@ -27,6 +27,8 @@ type Store struct {
 	// beforeCommit, when set (tests), runs before each commit; an error
 	// aborts the apply.
 	beforeCommit func() error
+	// observers are told of every committed apply (see Observe).
+	observers []func(Change)
 
 	mu sync.RWMutex // guards the published state for readers
 	st *state
