@@ -7,6 +7,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	gomcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/pulsehost/pulse/plugins/truenas/faketruenas"
 )
@@ -223,6 +226,11 @@ func TestRowEndToEnd(t *testing.T) {
 		t.Fatalf("restart: %+v", res)
 	}
 
+	// The same restart asked by an assistant over MCP (/mcp on the API
+	// listener): the plan is a dry run through the core's checks, the
+	// confirmed call goes through the same control path and audit.
+	assistantRestart(t, base, plexID)
+
 	// Refused by the operator's narrowing; by the plugin (no such app, by source key).
 	code, out, _ = pulse(t, dir, "action", "--config", cfg, plexID, "stop")
 	if code != 1 || !strings.Contains(out, `allows only restart, start on truenas/nas, not \"stop\"`) {
@@ -233,7 +241,9 @@ func TestRowEndToEnd(t *testing.T) {
 		t.Fatalf("start by source key: %d %s", code, out)
 	}
 
-	// The audit log lists all three, newest first.
+	// The audit log lists all four (the CLI's restart, the assistant's
+	// confirmed restart, the refused stop, the start), newest first; the
+	// assistant's plans are dry runs and are not audited.
 	var audit struct {
 		Count   int `json:"count"`
 		Actions []struct {
@@ -242,8 +252,8 @@ func TestRowEndToEnd(t *testing.T) {
 			Outcome string `json:"outcome"`
 		} `json:"actions"`
 	}
-	if getJSON(t, base+"/api/v1/actions", &audit) != http.StatusOK || audit.Count != 3 ||
-		audit.Actions[2].ID != res.ID || audit.Actions[1].Outcome != "refused" || audit.Actions[0].Outcome != "succeeded" {
+	if getJSON(t, base+"/api/v1/actions", &audit) != http.StatusOK || audit.Count != 4 ||
+		audit.Actions[3].ID != res.ID || audit.Actions[2].Outcome != "succeeded" || audit.Actions[1].Outcome != "refused" || audit.Actions[0].Outcome != "succeeded" {
 		t.Fatalf("audit: %+v", audit)
 	}
 
@@ -291,5 +301,49 @@ func TestControlOffByDefault(t *testing.T) {
 	code, out, errOut := pulse(t, dir, "action", "--config", cfg, "plex", "restart")
 	if code != 1 || !strings.Contains(out, "control is disabled") || !strings.Contains(errOut, "403 Forbidden") {
 		t.Fatalf("%d %s %s", code, out, errOut)
+	}
+}
+
+// assistantRestart drives run_action over the core's /mcp endpoint with the
+// MCP SDK's own client: a plan, a confirmed restart read back from the fake,
+// and a plan the operator's control block refuses.
+func assistantRestart(t *testing.T, base, appID string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	client := gomcp.NewClient(&gomcp.Implementation{Name: "e2e", Version: "test"}, nil)
+	cs, err := client.Connect(ctx, &gomcp.StreamableClientTransport{Endpoint: base + "/mcp", MaxRetries: -1}, nil)
+	if err != nil {
+		t.Fatalf("connect to /mcp: %v", err)
+	}
+	defer cs.Close()
+	call := func(args map[string]any) (map[string]any, string, bool) {
+		res, err := cs.CallTool(ctx, &gomcp.CallToolParams{Name: "run_action", Arguments: args})
+		if err != nil || len(res.Content) != 1 {
+			t.Fatalf("run_action(%v): %v %v", args, err, res)
+		}
+		text := res.Content[0].(*gomcp.TextContent).Text
+		var v map[string]any
+		if !res.IsError {
+			if err := json.Unmarshal([]byte(text), &v); err != nil {
+				t.Fatalf("run_action(%v): %v in %s", args, err, text)
+			}
+		}
+		return v, text, res.IsError
+	}
+	v, text, isErr := call(map[string]any{"resource": appID, "action": "restart"})
+	if isErr || v["executed"] != false || v["checked"].(map[string]any)["outcome"] != "planned" {
+		t.Fatalf("plan: %s", text)
+	}
+	v, text, isErr = call(map[string]any{"resource": appID, "action": "restart", "confirm": true})
+	if isErr || v["executed"] != true {
+		t.Fatalf("confirmed restart: %s", text)
+	}
+	if r := v["result"].(map[string]any); r["outcome"] != "succeeded" || !strings.Contains(fmt.Sprint(r["message"]), "state read back: RUNNING") {
+		t.Fatalf("confirmed restart result: %s", text)
+	}
+	_, text, isErr = call(map[string]any{"resource": appID, "action": "stop"})
+	if !isErr || !strings.Contains(text, `allows only restart, start on truenas/nas, not "stop"`) {
+		t.Fatalf("a plan the control block refuses: %s", text)
 	}
 }
