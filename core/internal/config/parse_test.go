@@ -43,8 +43,6 @@ connection "proxmox-pve" "lab" {}
 			[]want{{"t.hcl:2:19", []string{`poll_interval "500ms" is shorter than the minimum of 1s`}}}},
 		{"timeout above poll interval", "connection \"proxmox-pve\" \"a\" {\n  poll_interval = \"30s\"\n  timeout       = \"1m\"\n}\n",
 			[]want{{"t.hcl:3:19", []string{`timeout "1m" is longer than poll_interval "30s"`, "lower timeout or raise poll_interval"}}}},
-		{"poll interval below default timeout", "connection \"proxmox-pve\" \"a\" {\n  poll_interval = \"5s\"\n}\n",
-			[]want{{"t.hcl:2:19", []string{`poll_interval "5s" is shorter than the default timeout "10s"`, `set timeout to at most "5s"`}}}},
 		{"zero timeout", "connection \"proxmox-pve\" \"a\" {\n  timeout = \"0s\"\n}\n",
 			[]want{{"t.hcl:2:13", []string{`timeout "0s" must be more than zero`}}}},
 		{"enabled not a bool", "connection \"proxmox-pve\" \"a\" {\n  enabled = \"maybe\"\n}\n",
