@@ -37,10 +37,12 @@ type Server struct {
 	LogLevel string
 	// LogFormat is text (default) or json.
 	LogFormat string
+	// Security holds auth, metrics_token and the listener's TLS.
+	Security Security
 }
 
 var serverRules = bodyRules{where: "the server block",
-	attrs: []string{"listen", "data_dir", "plugin_dir", "log_level", "log_format"}}
+	attrs: append([]string{"listen", "data_dir", "plugin_dir", "log_level", "log_format"}, securityAttrs...)}
 
 // decodeServer decodes a server block; relative paths resolve against dir.
 func (p *parser) decodeServer(b *hcl.Block, dir string, ctx *hcl.EvalContext) {
@@ -58,7 +60,7 @@ func (p *parser) decodeServer(b *hcl.Block, dir string, ctx *hcl.EvalContext) {
 	for _, a := range inOrder(attrs) {
 		v, diags := evaluate(a, ctx)
 		p.diags = append(p.diags, diags...)
-		if !v.usable() {
+		if !v.usable() || p.decodeSecurity(a.Name, v, dir) {
 			continue
 		}
 		str, d := asString(a.Name, v, v.secret)
@@ -87,6 +89,7 @@ func (p *parser) decodeServer(b *hcl.Block, dir string, ctx *hcl.EvalContext) {
 			p.diags = append(p.diags, d)
 		}
 	}
+	p.checkSecurity(b, attrs)
 }
 
 // checkListen checks a host:port address.
