@@ -30,6 +30,9 @@ var commands = map[string]command{
 	"poll":      {"test one connection: Check and one Collect through the real plugin, as JSON", runPoll},
 	"lab":       {"start the platform simulators and the core against examples/lab.hcl", runLab},
 	"version":   {"print the version", runVersion},
+	"apitoken":  {"create, list and revoke operator API tokens (scopes read, control, admin)", runAPIToken},
+	"user":      {"add, change, list and remove local dashboard users", runUser},
+	"reload":    {"make the running core re-read its configuration (like SIGHUP)", runReload},
 }
 
 func main() {

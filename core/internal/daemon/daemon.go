@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -30,6 +29,7 @@ func Specs(cfg *config.Config) []pluginhost.ConnSpec {
 		out = append(out, pluginhost.ConnSpec{
 			Platform: c.Platform, Name: c.Name, Enabled: c.Enabled,
 			PollInterval: c.PollInterval, Timeout: c.Timeout, Build: c.SDK,
+			Fingerprint: c.Fingerprint(),
 		})
 	}
 	return out
@@ -48,27 +48,41 @@ func Logger(s config.Server) hclog.Logger {
 // Run serves until ctx ends. ready, when not nil, receives the API's
 // address once it listens.
 func Run(ctx context.Context, cfg *config.Config, log hclog.Logger, version string, ready chan<- string) error {
-	if err := os.MkdirAll(cfg.Server.DataDir, 0o750); err != nil {
-		return fmt.Errorf("data_dir %s: %w", cfg.Server.DataDir, err)
+	restrictUmask()
+	if err := checkAuthMode(cfg.Server, log); err != nil {
+		return err
+	}
+	if err := SecureDataDir(cfg.Server.DataDir, log); err != nil {
+		return err
 	}
 	st, err := store.Open(filepath.Join(cfg.Server.DataDir, DatabaseFile), log.Named("store"))
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer st.Close()
-
-	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	authStore, authDB, err := OpenAuth(ctx, cfg.Server.DataDir)
 	if err != nil {
-		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
+		return fmt.Errorf("open auth: %w", err)
+	}
+	defer authDB.Close()
+	if err := secureFiles(cfg.Server.DataDir); err != nil {
+		return err
+	}
+
+	ln, scheme, err := listen(cfg.Server, log)
+	if err != nil {
+		return err
 	}
 	host := pluginhost.New(log, st, pluginhost.Options{Dirs: pluginhost.SearchDirs(cfg.Server.PluginDir)})
 	host.Start(ctx, Specs(cfg))
 	defer host.Stop()
+	rl := NewReloader(cfg, host, log)
+	go rl.watchSIGHUP(ctx)
 
-	srv := &http.Server{Handler: api.New(st, host, log, version).Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(OperatorHandler(cfg.Server, api.New(st, host, log, version).Handler(), rl, authStore, log), log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("api listening", "url", "http://"+ln.Addr().String()+"/api/v1/", "data_dir", cfg.Server.DataDir)
+	log.Info("api listening", "url", scheme+"://"+ln.Addr().String()+"/api/v1/", "data_dir", cfg.Server.DataDir, "auth", authMode(cfg.Server))
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
