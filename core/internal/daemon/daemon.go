@@ -79,7 +79,7 @@ func Run(ctx context.Context, cfg *config.Config, log hclog.Logger, version stri
 	rl := NewReloader(cfg, host, log)
 	go rl.watchSIGHUP(ctx)
 
-	srv := newHTTPServer(OperatorHandler(cfg.Server, api.New(st, host, log, version).Handler(), rl, authStore, log), log)
+	srv := newHTTPServer(OperatorHandler(cfg.Server, api.New(st, host, log, version).Handler(), rl, authStore, log), DefaultLimits, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("api listening", "url", scheme+"://"+ln.Addr().String()+"/api/v1/", "data_dir", cfg.Server.DataDir, "auth", authMode(cfg.Server))

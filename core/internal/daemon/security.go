@@ -32,20 +32,29 @@ const (
 	SelfSignedKey  = "api-tls.key"
 )
 
-// Limits of the operator listener: a slow or oversized client costs a
-// bounded amount and never holds up others.
-const (
+// Limits bound what one client of the operator listener may cost: a slow
+// or oversized client gets a bounded share and never holds up others.
+type Limits struct {
 	// MaxHeaderBytes bounds a request's header.
-	MaxHeaderBytes = 64 << 10
+	MaxHeaderBytes int
 	// MaxBodyBytes bounds a request's body.
-	MaxBodyBytes = 1 << 20
+	MaxBodyBytes int64
 	// ReadHeaderTimeout bounds the time to send the header (slowloris).
-	ReadHeaderTimeout = 10 * time.Second
+	ReadHeaderTimeout time.Duration
 	// ReadTimeout bounds the time to send the whole request.
-	ReadTimeout = 30 * time.Second
+	ReadTimeout time.Duration
 	// IdleTimeout closes idle keep-alive connections.
-	IdleTimeout = 2 * time.Minute
-)
+	IdleTimeout time.Duration
+}
+
+// DefaultLimits are the operator listener's limits.
+var DefaultLimits = Limits{
+	MaxHeaderBytes:    64 << 10,
+	MaxBodyBytes:      1 << 20,
+	ReadHeaderTimeout: 10 * time.Second,
+	ReadTimeout:       30 * time.Second,
+	IdleTimeout:       2 * time.Minute,
+}
 
 // SecureDataDir creates data_dir 0700 (tightening an existing one) and
 // makes the files in it 0600: the database holds token hashes and the
@@ -212,29 +221,29 @@ func generateSelfSigned(certPath, keyPath, listenAddr string) error {
 // newHTTPServer builds the operator listener's server with bounded header
 // and body sizes and timeouts. There is no WriteTimeout: event streams
 // (SSE) stay open.
-func newHTTPServer(h http.Handler, log hclog.Logger) *http.Server {
+func newHTTPServer(h http.Handler, lim Limits, log hclog.Logger) *http.Server {
 	return &http.Server{
-		Handler:           limitBody(h),
-		ReadHeaderTimeout: ReadHeaderTimeout,
-		ReadTimeout:       ReadTimeout,
-		IdleTimeout:       IdleTimeout,
-		MaxHeaderBytes:    MaxHeaderBytes,
+		Handler:           limitBody(h, lim.MaxBodyBytes),
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		ReadTimeout:       lim.ReadTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		MaxHeaderBytes:    lim.MaxHeaderBytes,
 		ErrorLog:          log.Named("http").StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
 	}
 }
 
-// limitBody refuses bodies over MaxBodyBytes: at once when the length is
-// declared, otherwise when the handler reads past it.
-func limitBody(next http.Handler) http.Handler {
+// limitBody refuses bodies over max: at once when the length is declared,
+// otherwise when the handler reads past it.
+func limitBody(next http.Handler, max int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > MaxBodyBytes {
+		if r.ContentLength > max {
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Connection", "close")
 			w.WriteHeader(http.StatusRequestEntityTooLarge)
-			fmt.Fprintf(w, "{\n  \"error\": \"request body of %d bytes is over the limit of %d bytes\"\n}\n", r.ContentLength, MaxBodyBytes)
+			fmt.Fprintf(w, "{\n  \"error\": \"request body of %d bytes is over the limit of %d bytes\"\n}\n", r.ContentLength, max)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, max)
 		next.ServeHTTP(w, r)
 	})
 }
