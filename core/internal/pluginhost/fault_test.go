@@ -47,7 +47,9 @@ func TestFaultPluginKilledMidCollect(t *testing.T) {
 			return sdk.Connection{Name: "victim", Config: raw}, nil
 		}}
 	bystander := ConnSpec{Platform: "proxmox-pbs", Name: "bystander", Enabled: true, PollInterval: 200 * time.Millisecond, Timeout: 10 * time.Second, Fingerprint: "b",
-		Build: func(sdk.Schema) (sdk.Connection, error) { return sdk.Connection{Name: "bystander", Config: []byte(`{}`)}, nil }}
+		Build: func(sdk.Schema) (sdk.Connection, error) {
+			return sdk.Connection{Name: "bystander", Config: []byte(`{}`)}, nil
+		}}
 	sink := newPollLog()
 	h := New(hclog.NewNullLogger(), sink, Options{Dirs: []string{pluginDir}, BackoffMin: 10 * time.Millisecond, BackoffMax: 20 * time.Millisecond, HungAfter: 1000})
 	h.Start(context.Background(), []ConnSpec{victim, bystander})
