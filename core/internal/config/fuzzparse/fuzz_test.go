@@ -1,4 +1,4 @@
-package config
+package fuzzparse
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pulsehost/pulse/core/internal/config"
 )
 
 // fuzzSecret is what env("PULSE_FUZZ_SECRET") returns while fuzzing; no
@@ -18,7 +20,7 @@ const fuzzSecret = "fuzz-s3cret-7c1d"
 // the examples and testdata/fuzz/FuzzParse.
 func FuzzParse(f *testing.F) {
 	os.Setenv("PULSE_FUZZ_SECRET", fuzzSecret)
-	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "examples", "*.hcl"))
+	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "..", "examples", "*.hcl"))
 	for _, p := range files {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)
@@ -27,9 +29,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("server {\n  listen = \"127.0.0.1:7655\"\n  auth = \"none\"\n}\n"))
 	f.Add([]byte("connection \"proxmox-pve\" \"a\" {\n  token_secret = env(\"PULSE_FUZZ_SECRET\")\n  poll_interval = \"5s\"\n}\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
-		cfg, err := ParseBytes("fuzz.hcl", src)
+		cfg, err := config.ParseBytes("fuzz.hcl", src)
 		if err != nil {
-			var ds *Diagnostics
+			var ds *config.Diagnostics
 			if !errors.As(err, &ds) || len(*ds) == 0 {
 				t.Fatalf("refusal is not diagnostics: %T %v", err, err)
 			}
@@ -41,12 +43,12 @@ func FuzzParse(f *testing.F) {
 		if cfg.Server.Listen == "" || cfg.Server.DataDir == "" {
 			t.Fatalf("accepted without server defaults: %+v", cfg.Server)
 		}
-		if cfg.Server.Security.Auth == AuthNone && !LoopbackOnly(cfg.Server.Listen) {
+		if cfg.Server.Security.Auth == config.AuthNone && !config.LoopbackOnly(cfg.Server.Listen) {
 			t.Fatalf("auth none accepted on %q", cfg.Server.Listen)
 		}
 		seen := map[[2]string]bool{}
 		for _, c := range cfg.Connections {
-			if c.PollInterval < MinPollInterval || c.Timeout <= 0 || c.Timeout > c.PollInterval {
+			if c.PollInterval < config.MinPollInterval || c.Timeout <= 0 || c.Timeout > c.PollInterval {
 				t.Fatalf("accepted %s with poll_interval %s timeout %s", c, c.PollInterval, c.Timeout)
 			}
 			k := [2]string{c.Platform, c.Name}
