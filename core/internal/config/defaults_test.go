@@ -1,6 +1,9 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -29,5 +32,20 @@ func TestTimeoutDefaultAdapts(t *testing.T) {
 				t.Fatalf("poll_interval %s timeout %s, want %s and %s", c.PollInterval, c.Timeout, tc.poll, tc.timeout)
 			}
 		})
+	}
+}
+
+// TestFileFunctionRefusesDevicesAndHugeFiles: file() reads secrets, not
+// streams: a device, a FIFO or a huge file is an error, not a hang.
+func TestFileFunctionRefusesDevicesAndHugeFiles(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big")
+	if err := os.WriteFile(big, make([]byte, 2<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{"/dev/zero": "not a regular file", big: "over the"} {
+		_, err := ParseBytes("t.hcl", []byte("connection \"proxmox-pve\" \"a\" {\n  token_secret = file(\""+path+"\")\n}\n"))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("file(%q): %v, want %q", path, err, want)
+		}
 	}
 }
