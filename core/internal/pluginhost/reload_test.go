@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -232,4 +233,44 @@ func processAlive(pid int) bool {
 		return false
 	}
 	return p.Signal(syscall.Signal(0)) == nil
+}
+
+// TestReloadUpgradesChangedBinary: a reload notices a plugin binary that
+// changed on disk and moves the platform to the new one.
+func TestReloadUpgradesChangedBinary(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "pulse-plugin-proxmox-pmg")
+	b, err := os.ReadFile(filepath.Join(pluginDir, "pulse-plugin-proxmox-pmg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sink := newPollLog()
+	h := New(hclog.NewNullLogger(), sink, Options{Dirs: []string{dir}})
+	specs := []ConnSpec{connSpec("a", "a1", 100*time.Millisecond)}
+	h.Start(context.Background(), specs)
+	defer h.Stop()
+	waitFor(t, "polls", 30*time.Second, func() bool { return connStatus(h, "a").State == StateOK })
+	if rep := h.Reload(context.Background(), specs); len(rep.PluginsUpgraded) != 0 || len(rep.Unchanged) != 1 {
+		t.Fatalf("reload with nothing changed: %+v", rep)
+	}
+	pid := h.Plugins()[0].PID
+	// A new build put in place (rename over, as an installer does).
+	tmp := bin + ".new"
+	if err := os.WriteFile(tmp, append(b, 0), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, bin); err != nil {
+		t.Fatal(err)
+	}
+	rep := h.Reload(context.Background(), specs)
+	if !slices.Equal(rep.PluginsUpgraded, []string{"proxmox-pmg"}) {
+		t.Fatalf("report = %+v", rep)
+	}
+	waitFor(t, "the new plugin polling", 30*time.Second, func() bool {
+		p := h.Plugins()[0]
+		return p.PID != pid && p.PID != 0 && connStatus(h, "a").State == StateOK
+	})
 }
