@@ -86,7 +86,13 @@ func (m *Middleware) login(w http.ResponseWriter, r *http.Request) {
 	case req.Token != "" && req.User == "" && req.Password == "":
 		pr, err = m.opts.Store.VerifyToken(r.Context(), req.Token)
 	case req.Token == "" && req.User != "":
+		select {
+		case m.kdf <- struct{}{}:
+		case <-r.Context().Done():
+			return
+		}
 		pr, err = m.opts.Store.VerifyUser(r.Context(), req.User, req.Password)
+		<-m.kdf
 	default:
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "sign in with either {\"token\": \"...\"} or {\"user\": \"...\", \"password\": \"...\"}"})
 		return

@@ -48,7 +48,12 @@ type Middleware struct {
 	next    http.Handler
 	limiter *limiter
 	log     hclog.Logger
+	// kdf bounds concurrent password checks: each costs argon2id's 64 MiB.
+	kdf chan struct{}
 }
+
+// MaxConcurrentPasswordChecks bounds the memory sign-ins can take at once.
+const MaxConcurrentPasswordChecks = 2
 
 // New wraps next, the whole operator handler.
 func New(opts Options, next http.Handler) *Middleware {
@@ -62,7 +67,8 @@ func New(opts Options, next http.Handler) *Middleware {
 	if opts.Store != nil {
 		now = func() time.Time { return opts.Store.Now() }
 	}
-	return &Middleware{opts: opts, next: next, limiter: newLimiter(now), log: opts.Log.Named("auth")}
+	return &Middleware{opts: opts, next: next, limiter: newLimiter(now), log: opts.Log.Named("auth"),
+		kdf: make(chan struct{}, MaxConcurrentPasswordChecks)}
 }
 
 // ServeHTTP implements http.Handler.
