@@ -5,11 +5,10 @@ go 1.26.0
 require (
 	github.com/hashicorp/go-hclog v1.6.3
 	github.com/hashicorp/go-plugin v1.8.0
+	golang.org/x/crypto v0.58.0
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 )
-
-require golang.org/x/crypto v0.58.0 // indirect
 
 require (
 	github.com/agext/levenshtein v1.2.1 // indirect
