@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/pulsehost/pulse/core/platform"
 	"github.com/pulsehost/pulse/core/resource"
 	"github.com/pulsehost/pulse/plugins/sdk"
 )
@@ -269,19 +270,25 @@ type sourceLister interface {
 	Sources() []resource.SourceRef
 }
 
-// retireOrphans retires stored sources no configured connection names
-// (connections removed while the core was down).
+// retireOrphans retires stored sources of connectable platforms (those a
+// connection block may name) that no configured connection names:
+// connections removed while the core was down. Sources of other platforms
+// (agents, written by the agent gateway) are not the host's.
 func (h *Host) retireOrphans(conns []ConnSpec) {
 	sl, ok := h.sink.(sourceLister)
 	if !ok {
 		return
+	}
+	connectable := map[string]bool{}
+	for _, p := range platform.Connectable() {
+		connectable[string(p.ID)] = true
 	}
 	known := map[resource.SourceRef]bool{}
 	for _, c := range conns {
 		known[resource.SourceRef{Platform: c.Platform, Connection: c.Name}] = true
 	}
 	for _, src := range sl.Sources() {
-		if !known[src] {
+		if connectable[src.Platform] && !known[src] {
 			h.retire(context.Background(), src, ReasonRemoved)
 		}
 	}

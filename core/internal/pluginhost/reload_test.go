@@ -274,3 +274,33 @@ func TestReloadUpgradesChangedBinary(t *testing.T) {
 		return p.PID != pid && p.PID != 0 && connStatus(h, "a").State == StateOK
 	})
 }
+
+// listingLog is a pollLog that also lists stored sources, as the store does.
+type listingLog struct {
+	*pollLog
+	sources []resource.SourceRef
+}
+
+func (l listingLog) Sources() []resource.SourceRef { return l.sources }
+
+// TestStartRetiresConnectionsRemovedWhileDown: stored sources of
+// connectable platforms that the configuration no longer names go stale and
+// are deleted after the retention; agent sources are left alone.
+func TestStartRetiresConnectionsRemovedWhileDown(t *testing.T) {
+	sink := listingLog{pollLog: newPollLog(), sources: []resource.SourceRef{
+		{Platform: "proxmox-pmg", Connection: "gone"}, {Platform: "agent", Connection: "host-1"}, {Platform: "proxmox-pmg", Connection: "kept"},
+	}}
+	h := New(hclog.NewNullLogger(), sink, Options{Dirs: []string{t.TempDir()}, RemovedRetention: 200 * time.Millisecond})
+	h.Start(context.Background(), []ConnSpec{connSpec("kept", "k", time.Second)})
+	defer h.Stop()
+	if r := sink.staleReasons("gone"); len(r) != 1 || r[0] != ReasonRemoved {
+		t.Fatalf("gone: %v", r)
+	}
+	waitFor(t, "deletion after the retention", 10*time.Second, func() bool { sink.mu.Lock(); defer sink.mu.Unlock(); return sink.deleted["gone"] == 1 })
+	time.Sleep(300 * time.Millisecond)
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if sink.deleted["host-1"] != 0 || len(sink.stale["host-1"]) != 0 || sink.deleted["kept"] != 0 {
+		t.Fatalf("touched what it should not: deleted %v stale %v", sink.deleted, sink.stale)
+	}
+}
