@@ -10,7 +10,7 @@ SIMS     := $(wildcard plugins/*/cmd/pulse-sim-*)
 PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 
-.PHONY: build run test bench generate schemas proto clean web screenshots
+.PHONY: build run test bench generate schemas proto clean web screenshots soak fuzz
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/pulse ./core/cmd/pulse
@@ -31,6 +31,18 @@ test:
 # Benchmarks print ns/op and custom figures (ms, MB, requests); see README.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -count 1 -timeout 20m ./core/... ./plugins/... ./agent/... | tee bench.out
+
+# The long fault runs (make test runs the same tests shorter): a plugin
+# SIGKILLed mid-collect 100 times, the core SIGKILLed during writes 50 times.
+soak:
+	PULSE_SOAK=1 $(GO) test -count=1 -timeout 30m -run '^TestFault' -v ./core/internal/pluginhost ./core/cmd/pulse
+
+# Each fuzz target for FUZZTIME, from its committed corpus (testdata/fuzz).
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./core/internal/config/fuzzparse
+	$(GO) test -run '^$$' -fuzz '^FuzzAssemble$$' -fuzztime $(FUZZTIME) ./core/internal/ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzValidJSON$$' -fuzztime $(FUZZTIME) ./core/internal/ingest
 
 generate:
 	$(GO) generate ./core/platform

@@ -6,6 +6,10 @@ server {
   listen    = "127.0.0.1:7655"
   data_dir  = "../.lab/data" # relative to this file
   log_level = "info"
+  # The lab's API is open to this machine alone (pulse warns at every start).
+  # Remove this line to require tokens, as everywhere else; `pulse lab` then
+  # prints a read token for the lab.
+  auth = "none"
 }
 
 # Simulated vCenter (govmomi's simulator), started by `pulse lab`.

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pulsehost/pulse/core/internal/auth"
+	"github.com/pulsehost/pulse/core/internal/config"
 	"github.com/pulsehost/pulse/core/internal/daemon"
 	"github.com/pulsehost/pulse/core/internal/pluginhost"
 )
@@ -57,11 +59,12 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "simulator %s ready\n", filepath.Base(s.Path))
 		}
 	}
+	note := labAuthNote(cfg)
 	ready := make(chan string, 1)
 	go func() {
 		select {
 		case addr := <-ready:
-			fmt.Fprintf(stdout, "\nPulse lab is up. API: http://%s/api/v1/resources  connections: http://%s/api/v1/connections  (Ctrl-C stops it)\n", addr, addr)
+			fmt.Fprintf(stdout, "\nPulse lab is up. API: http://%s/api/v1/resources  connections: http://%s/api/v1/connections  (Ctrl-C stops it)\n%s", addr, addr, note)
 		case <-ctx.Done():
 		}
 	}()
@@ -139,4 +142,23 @@ func waitReady(r io.Reader, name string, timeout time.Duration) error {
 			return fmt.Errorf("simulator %s not ready after %s", name, timeout)
 		}
 	}
+}
+
+// labAuthNote says how to reach the lab's API: open on loopback with
+// auth = "none", or with a read token made for the lab (24 h), printed here
+// and never logged.
+func labAuthNote(cfg *config.Config) string {
+	if cfg.Server.Security.Auth == config.AuthNone {
+		return "Authentication is off for the lab (server auth = \"none\", loopback only).\n"
+	}
+	st, closeDB, err := openAuthStore(context.Background(), cfg.Server.DataDir)
+	if err != nil {
+		return fmt.Sprintf("No lab token: %v; make one with `pulse apitoken create --config FILE --scope read`.\n", err)
+	}
+	defer closeDB()
+	secret, _, err := st.CreateToken(context.Background(), auth.ScopeRead, "pulse lab", 24*time.Hour)
+	if err != nil {
+		return fmt.Sprintf("No lab token: %v\n", err)
+	}
+	return fmt.Sprintf("A read token for the lab (24 h): export PULSE_TOKEN=%s\nthen: curl -H \"Authorization: Bearer $PULSE_TOKEN\" ...\n", secret)
 }

@@ -34,6 +34,9 @@ var commands = map[string]command{
 	"version":   {"print the version", runVersion},
 	"token":     {"provisioning tokens for pulse-agent enrollment: create, list, revoke", runToken},
 	"agent":     {"enrolled pulse-agents: add (by public key), list, revoke, server-fingerprint", runAgent},
+	"apitoken":  {"create, list and revoke operator API tokens (scopes read, control, admin)", runAPIToken},
+	"user":      {"add, change, list and remove local dashboard users", runUser},
+	"reload":    {"make the running core re-read its configuration (like SIGHUP)", runReload},
 }
 
 func main() {

@@ -191,8 +191,33 @@ func TestPollCommand(t *testing.T) {
 	}
 }
 
+// bearer is the API token getJSON and authGet send (see newToken).
+var bearer string
+
+// newToken creates an API token with the CLI, as an operator would.
+func newToken(t *testing.T, dir, cfg, scope string) string {
+	t.Helper()
+	code, out, errOut := pulse(t, dir, "apitoken", "create", "--config", cfg, "--scope", scope, "--label", "test")
+	if code != 0 {
+		t.Fatalf("apitoken create: %d %s", code, errOut)
+	}
+	return strings.TrimSpace(out)
+}
+
+// authGet is http.Get with the bearer token.
+func authGet(url string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	return http.DefaultClient.Do(req)
+}
+
 func getJSON(url string, v any) error {
-	resp, err := http.Get(url)
+	resp, err := authGet(url)
 	if err != nil {
 		return err
 	}
@@ -239,6 +264,7 @@ func TestServeEndToEnd(t *testing.T) {
 	addr := freeAddr(t)
 	cfg := labConfig(t, dir, addr, "ok")
 	base := "http://" + addr
+	bearer = newToken(t, dir, cfg, "read")
 
 	start := func() *exec.Cmd {
 		cmd := exec.Command(filepath.Join(binDir, "pulse"), "serve", "--config", cfg)
@@ -266,7 +292,7 @@ func TestServeEndToEnd(t *testing.T) {
 	if err := getJSON(base+"/api/v1/resources/"+list.Resources[0].ID, &one); err != nil || one["type"] != "pmg" {
 		t.Fatalf("resource = %v, %v", one, err)
 	}
-	resp, _ := http.Get(base + "/api/v1/resources?type=esxi-host")
+	resp, _ := authGet(base + "/api/v1/resources?type=esxi-host")
 	if resp.StatusCode != 400 {
 		t.Fatalf("bad type filter: %s", resp.Status)
 	}
@@ -285,7 +311,7 @@ func TestServeEndToEnd(t *testing.T) {
 	waitFor(t, "cpu history of a PMG node", 15*time.Second, func() bool {
 		return getJSON(base+"/api/v1/resources/"+list.Resources[0].ID+"/history?metric=cpu_usage_ratio&range=1h", &hist) == nil && len(hist.Points) > 0
 	})
-	resp, _ = http.Get(base + "/metrics")
+	resp, _ = authGet(base + "/metrics")
 	body := new(bytes.Buffer)
 	_, _ = body.ReadFrom(resp.Body)
 	if !strings.Contains(body.String(), `pulse_connection_up{platform="proxmox-pmg",connection="mail"} 1`) {
@@ -335,6 +361,7 @@ func TestSIGTERMStopsCoreAndPlugins(t *testing.T) {
 	t.Setenv("PULSE_TEST_SECRET", "s3cret-value")
 	addr := freeAddr(t)
 	cfg := labConfig(t, dir, addr, "ok")
+	bearer = newToken(t, dir, cfg, "read")
 	cmd := exec.Command(filepath.Join(binDir, "pulse"), "serve", "--config", cfg)
 	cmd.Dir = dir
 	if err := cmd.Start(); err != nil {

@@ -37,6 +37,9 @@ type pluginReport struct {
 }
 
 func runPlugins(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "reload" {
+		return runPluginReload(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("plugins", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "table", "output format: table or json")

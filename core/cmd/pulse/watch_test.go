@@ -54,6 +54,7 @@ connection "vmware-vsphere" "vc" {
   tls { insecure_skip_verify = true }
 }
 `, addr, vc.URL.Host))
+	bearer = newToken(t, dir, cfg, "read")
 	core := exec.Command(filepath.Join(binDir, "pulse"), "serve", "--config", cfg)
 	core.Dir = dir
 	if err := core.Start(); err != nil {

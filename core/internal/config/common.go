@@ -52,17 +52,19 @@ func (p *parser) decodeCommon(c *Connection, attrs hcl.Attributes) {
 			c.Timeout = d
 		}
 	}
+	_, timeoutSet := vals["timeout"]
+	if pollOK && !timeoutSet {
+		// The default timeout adapts to the poll interval it depends on: the
+		// smaller of DefaultTimeout and poll_interval.
+		c.Timeout = min(DefaultTimeout, c.PollInterval)
+		return
+	}
 	if !pollOK || !timeoutOK || c.Timeout <= c.PollInterval {
 		return
 	}
-	if v, ok := vals["timeout"]; ok {
-		p.add(errorAt(v.rng(), fmt.Sprintf("timeout %s is longer than poll_interval %s", show(v.val, v.secret), durText(vals, "poll_interval", c.PollInterval)),
-			"a call must end before the next poll starts: lower timeout or raise poll_interval"))
-		return
-	}
-	v := vals["poll_interval"]
-	p.add(errorAt(v.rng(), fmt.Sprintf("poll_interval %s is shorter than the default timeout %q", show(v.val, v.secret), DefaultTimeout),
-		fmt.Sprintf("set timeout to at most %s, or raise poll_interval", durText(vals, "poll_interval", c.PollInterval))))
+	v := vals["timeout"]
+	p.add(errorAt(v.rng(), fmt.Sprintf("timeout %s is longer than poll_interval %s", show(v.val, v.secret), durText(vals, "poll_interval", c.PollInterval)),
+		"a call must end before the next poll starts: lower timeout or raise poll_interval"))
 }
 
 // durText renders a duration attribute as written, hidden when secret, or

@@ -105,7 +105,7 @@ func fileFunc(dir string, secrets *secretSet) function.Function {
 				return cty.NilVal, function.NewArgErrorf(0, "the path is empty; write file(\"path/to/secret\")")
 			}
 			full := resolve(dir, p)
-			b, err := os.ReadFile(full)
+			b, err := readSecretFile(full)
 			if err != nil {
 				return cty.NilVal, fmt.Errorf("file %q cannot be read: %s; it resolves to %s, relative to the configuration file: check the path and its permissions", p, reason(err), full)
 			}
@@ -114,6 +114,25 @@ func fileFunc(dir string, secrets *secretSet) function.Function {
 			return cty.StringVal(v).Mark(secretMark), nil
 		},
 	})
+}
+
+// maxSecretFile bounds what file() reads: a secret, not a stream.
+const maxSecretFile = 1 << 20
+
+// readSecretFile reads a regular file of at most maxSecretFile bytes, so
+// that file("/dev/zero") or a FIFO cannot exhaust or block the core.
+func readSecretFile(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, &os.PathError{Op: "read", Path: path, Err: errors.New("not a regular file")}
+	}
+	if st.Size() > maxSecretFile {
+		return nil, &os.PathError{Op: "read", Path: path, Err: fmt.Errorf("%d bytes, over the %d-byte limit for a secret file", st.Size(), maxSecretFile)}
+	}
+	return os.ReadFile(path)
 }
 
 // resolve makes p relative to dir unless it is absolute.

@@ -44,10 +44,12 @@ type Server struct {
 	// files; empty means a self-signed certificate generated in DataDir.
 	TLSCert string
 	TLSKey  string
+	// Security holds auth, metrics_token and the operator listener's TLS.
+	Security Security
 }
 
 var serverRules = bodyRules{where: "the server block",
-	attrs: []string{"listen", "data_dir", "plugin_dir", "log_level", "log_format", "agent_listen", "tls_cert", "tls_key"}}
+	attrs: append([]string{"listen", "data_dir", "plugin_dir", "log_level", "log_format", "agent_listen", "tls_cert", "tls_key"}, securityAttrs...)}
 
 // decodeServer decodes a server block; relative paths resolve against dir.
 func (p *parser) decodeServer(b *hcl.Block, dir string, ctx *hcl.EvalContext) {
@@ -65,7 +67,7 @@ func (p *parser) decodeServer(b *hcl.Block, dir string, ctx *hcl.EvalContext) {
 	for _, a := range inOrder(attrs) {
 		v, diags := evaluate(a, ctx)
 		p.diags = append(p.diags, diags...)
-		if !v.usable() {
+		if !v.usable() || p.decodeSecurity(a.Name, v, dir) {
 			continue
 		}
 		str, d := asString(a.Name, v, v.secret)
@@ -103,6 +105,7 @@ func (p *parser) decodeServer(b *hcl.Block, dir string, ctx *hcl.EvalContext) {
 			p.diags = append(p.diags, d)
 		}
 	}
+	p.checkSecurity(b, attrs)
 }
 
 // checkListen checks a host:port address.

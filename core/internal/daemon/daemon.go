@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -32,6 +31,7 @@ func Specs(cfg *config.Config) []pluginhost.ConnSpec {
 		out = append(out, pluginhost.ConnSpec{
 			Platform: c.Platform, Name: c.Name, Enabled: c.Enabled,
 			PollInterval: c.PollInterval, Timeout: c.Timeout, Build: c.SDK,
+			Fingerprint: c.Fingerprint(),
 		})
 	}
 	return out
@@ -65,8 +65,12 @@ type Hooks struct {
 // RunWith is Run with hooks.
 func RunWith(ctx context.Context, cfg *config.Config, log hclog.Logger, version string, hooks Hooks) error {
 	ready := hooks.APIReady
-	if err := os.MkdirAll(cfg.Server.DataDir, 0o750); err != nil {
-		return fmt.Errorf("data_dir %s: %w", cfg.Server.DataDir, err)
+	restrictUmask()
+	if err := checkAuthMode(cfg.Server, log); err != nil {
+		return err
+	}
+	if err := SecureDataDir(cfg.Server.DataDir, log); err != nil {
+		return err
 	}
 	st, err := store.Open(filepath.Join(cfg.Server.DataDir, DatabaseFile), log.Named("store"))
 	if err != nil {
@@ -79,9 +83,18 @@ func RunWith(ctx context.Context, cfg *config.Config, log hclog.Logger, version 
 	}
 	defer stopHistory()
 
-	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	authStore, authDB, err := OpenAuth(ctx, cfg.Server.DataDir)
 	if err != nil {
-		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
+		return fmt.Errorf("open auth: %w", err)
+	}
+	defer authDB.Close()
+	if err := secureFiles(cfg.Server.DataDir); err != nil {
+		return err
+	}
+
+	ln, scheme, err := listen(cfg.Server, log)
+	if err != nil {
+		return err
 	}
 	host := pluginhost.New(log, st, pluginhost.Options{Dirs: pluginhost.SearchDirs(cfg.Server.PluginDir)})
 	ctl, closeControl, err := openControl(ctx, cfg, st, host, log)
@@ -92,6 +105,8 @@ func RunWith(ctx context.Context, cfg *config.Config, log hclog.Logger, version 
 	defer closeControl()
 	host.Start(ctx, Specs(cfg))
 	defer host.Stop()
+	rl := NewReloader(cfg, host, log)
+	go rl.watchSIGHUP(ctx)
 
 	adb, err := agentgw.OpenDB(ctx, cfg.Server.DataDir)
 	if err != nil {
@@ -108,12 +123,18 @@ func RunWith(ctx context.Context, cfg *config.Config, log hclog.Logger, version 
 
 	apiServer := api.New(st, host, log, version).WithControl(ctl).WithAgents(agentLister{adb}).
 		WithHistory(hist).WithFeed(feed).WithUI(web.Handler())
-	handler := WithMCP(ctx, apiServer.Handler(), log, version)
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	// Authentication wraps everything but /healthz; /mcp's tools call the
+	// authenticated API with their caller's own credentials.
+	authed := OperatorHandler(cfg.Server, apiServer.Handler(), rl, authStore, log)
+	top := http.NewServeMux()
+	top.Handle(MCPPath, OperatorHandler(cfg.Server, MCPHandler(ctx, authed, log, version), nil, authStore, log))
+	top.Handle("/", authed)
+	srv := newHTTPServer(top, DefaultLimits, log)
 	srv.RegisterOnShutdown(feed.Close)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("api listening", "url", "http://"+ln.Addr().String()+"/api/v1/", "mcp", "http://"+ln.Addr().String()+MCPPath, "data_dir", cfg.Server.DataDir)
+	log.Info("api listening", "url", scheme+"://"+ln.Addr().String()+"/api/v1/", "mcp", scheme+"://"+ln.Addr().String()+MCPPath,
+		"data_dir", cfg.Server.DataDir, "auth", authMode(cfg.Server))
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

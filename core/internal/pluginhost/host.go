@@ -33,6 +33,11 @@ type ConnSpec struct {
 	Timeout      time.Duration
 	// Build decodes the connection block against the plugin's schema.
 	Build func(sdk.Schema) (sdk.Connection, error)
+	// Fingerprint identifies the connection block's whole content
+	// (secrets included, hashed); Reload keeps a connection polling when
+	// its fingerprint and the fields above are unchanged, and reconfigures
+	// it otherwise. Empty means "unknown": always reconfigured.
+	Fingerprint string
 }
 
 // Options tune the host; zero values take the defaults.
@@ -44,6 +49,10 @@ type Options struct {
 	// HungAfter restarts a plugin after this many consecutive poll timeouts
 	// on one connection (default 3).
 	HungAfter int
+	// RemovedRetention is how long the records of a connection removed
+	// from the configuration stay (stale, with the reason) before they are
+	// deleted (default 24h).
+	RemovedRetention time.Duration
 }
 
 // Host runs every platform's plugin and polls its connections.
@@ -55,7 +64,15 @@ type Host struct {
 	mu          sync.RWMutex
 	supervisors map[string]*supervisor
 	wg          sync.WaitGroup
+	ctx         context.Context
 	cancel      context.CancelFunc
+	// reloadMu serializes Reload and UpgradePlugin.
+	reloadMu sync.Mutex
+	// launched is the binary each platform's plugin last started from.
+	launched map[string]binaryID
+	// removed holds the sources of removed connections and when their
+	// records are deleted.
+	removed map[resource.SourceRef]time.Time
 }
 
 // New builds a host; call Start to launch plugins.
@@ -69,41 +86,74 @@ func New(log hclog.Logger, sink Sink, opts Options) *Host {
 	if opts.HungAfter == 0 {
 		opts.HungAfter = 3
 	}
-	return &Host{log: log.Named("pluginhost"), sink: sink, opts: opts, supervisors: map[string]*supervisor{}}
+	if opts.RemovedRetention == 0 {
+		opts.RemovedRetention = 24 * time.Hour
+	}
+	return &Host{log: log.Named("pluginhost"), sink: sink, opts: opts, supervisors: map[string]*supervisor{},
+		launched: map[string]binaryID{}, removed: map[resource.SourceRef]time.Time{}}
 }
 
 // Start launches one supervised plugin per platform that has at least one
-// enabled connection, and returns at once.
+// enabled connection, and returns at once. Records of sources no connection
+// names any more are marked stale and deleted after RemovedRetention.
 func (h *Host) Start(ctx context.Context, conns []ConnSpec) {
 	ctx, h.cancel = context.WithCancel(ctx)
+	h.ctx = ctx
+	found := h.discover()
+	byPlatform := groupByPlatform(conns)
+	h.mu.Lock()
+	for id, cs := range byPlatform {
+		h.startSupervisorLocked(id, found[id].Path, cs)
+	}
+	h.mu.Unlock()
+	h.retireOrphans(conns)
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		h.janitor(ctx)
+	}()
+}
+
+func (h *Host) discover() map[string]Found {
 	found := map[string]Found{}
 	for _, f := range Discover(h.opts.Dirs) {
 		found[f.Platform] = f
 	}
+	return found
+}
+
+func groupByPlatform(conns []ConnSpec) map[string][]ConnSpec {
 	byPlatform := map[string][]ConnSpec{}
 	for _, c := range conns {
 		byPlatform[c.Platform] = append(byPlatform[c.Platform], c)
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for id, cs := range byPlatform {
-		s := newSupervisor(h, id, found[id].Path, cs)
-		h.supervisors[id] = s
-		if !s.anyEnabled() {
-			s.setState(PluginStopped, "no enabled connection")
-			continue
-		}
-		if s.path == "" {
-			s.setState(PluginMissing, fmt.Sprintf("no %s%s binary in %v", BinaryPrefix, id, h.opts.Dirs))
-			h.log.Error("plugin not found", "platform", id, "searched", h.opts.Dirs)
-			continue
-		}
-		h.wg.Add(1)
-		go func() {
-			defer h.wg.Done()
-			s.run(ctx)
-		}()
+	return byPlatform
+}
+
+// startSupervisorLocked creates platform id's supervisor and, when it has
+// an enabled connection and a binary, runs it (h.mu held).
+func (h *Host) startSupervisorLocked(id, path string, cs []ConnSpec) *supervisor {
+	s := newSupervisor(h, id, path, cs)
+	h.supervisors[id] = s
+	if !anyEnabled(cs) {
+		s.setState(PluginStopped, "no enabled connection")
+		close(s.done)
+		return s
 	}
+	if path == "" {
+		s.setState(PluginMissing, fmt.Sprintf("no %s%s binary in %v", BinaryPrefix, id, h.opts.Dirs))
+		h.log.Error("plugin not found", "platform", id, "searched", h.opts.Dirs)
+		close(s.done)
+		return s
+	}
+	ctx, cancel := context.WithCancel(h.ctx)
+	s.cancel = cancel
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		s.run(ctx)
+	}()
+	return s
 }
 
 // Stop closes every connection, kills every plugin and waits.

@@ -35,6 +35,12 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "build test plugin: %v\n%s", err, out)
 		os.Exit(1)
 	}
+	// The same binary under a second name serves proxmox-pbs: a second
+	// plugin for tests that need two.
+	if b, err := os.ReadFile(filepath.Join(dir, "pulse-plugin-proxmox-pmg")); err != nil || os.WriteFile(filepath.Join(dir, "pulse-plugin-proxmox-pbs"), b, 0o755) != nil {
+		fmt.Fprintf(os.Stderr, "copy test plugin: %v\n", err)
+		os.Exit(1)
+	}
 	pluginDir = dir
 	code := m.Run()
 	os.RemoveAll(dir)

@@ -26,6 +26,53 @@ type poller struct {
 	st       ConnStatus
 	seen     map[string]bool // rejection reasons already logged
 	timeouts int
+
+	runMu  sync.Mutex
+	cancel context.CancelFunc // stops the running run
+	done   chan struct{}      // closed when it returned
+}
+
+// start runs the poller on plugin p under parent until stop or parent
+// ends; it does nothing while a run is still going.
+func (c *poller) start(parent context.Context, p *Plugin) {
+	c.runMu.Lock()
+	defer c.runMu.Unlock()
+	if c.done != nil {
+		select {
+		case <-c.done:
+		default:
+			return // running
+		}
+	}
+	ctx, cancel := context.WithCancel(parent)
+	done := make(chan struct{})
+	c.cancel, c.done = cancel, done
+	go func() {
+		defer close(done)
+		defer cancel()
+		c.run(ctx, p)
+	}()
+}
+
+// stop ends the running run, if any, and waits for it.
+func (c *poller) stop() {
+	c.runMu.Lock()
+	cancel := c.cancel
+	c.runMu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	c.wait()
+}
+
+// wait waits for the running run, if any, to return.
+func (c *poller) wait() {
+	c.runMu.Lock()
+	done := c.done
+	c.runMu.Unlock()
+	if done != nil {
+		<-done
+	}
 }
 
 func newPoller(s *supervisor, spec ConnSpec) *poller {

@@ -39,6 +39,11 @@ func Payload(n int) []byte {
 // metric per node, and an alert for the first node: the projection the
 // boundary benchmark measures in and out of process.
 func Project(ctx context.Context, payload []byte, out sdk.Emitter) error {
+	return ProjectAs(ctx, resource.TypePMG, payload, out)
+}
+
+// ProjectAs is Project emitting resources of type typ.
+func ProjectAs(ctx context.Context, typ resource.Type, payload []byte, out sdk.Emitter) error {
 	var doc struct {
 		Data []apiNode `json:"data"`
 	}
@@ -54,7 +59,7 @@ func Project(ctx context.Context, payload []byte, out sdk.Emitter) error {
 			st = resource.StatusOffline
 		}
 		err := out.Resource(sdk.Resource{
-			Type: resource.TypePMG, NativeID: n.Name, Name: n.Name, Status: st,
+			Type: typ, NativeID: n.Name, Name: n.Name, Status: st,
 			Identity: []resource.IdentityKey{{Kind: resource.KeyHostname, Value: n.Name}},
 			Topology: map[string]string{"cluster": "mail"},
 			Attributes: map[string]any{

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,7 +36,31 @@ var Schema = sdk.Schema{
 	{Name: "secret", Type: sdk.TypeString, Sensitive: true, Description: "a secret that must never be echoed"},
 }
 
+// served is the platform this binary serves and the type it projects: a
+// binary named pulse-plugin-proxmox-pbs serves proxmox-pbs (pbs records), so
+// tests can run two plugins at once; any other name serves proxmox-pmg.
+func served() (string, resource.Type) {
+	if strings.HasSuffix(filepath.Base(os.Args[0]), "proxmox-pbs") {
+		return "proxmox-pbs", resource.TypePBS
+	}
+	return "proxmox-pmg", resource.TypePMG
+}
+
 func declaration() sdk.Declaration {
+	if id, _ := served(); id == "proxmox-pbs" {
+		return sdk.Declaration{
+			Platform: "proxmox-pbs", Family: "Proxmox", Mode: platform.ModeAPIBacked,
+			Onboarding: platform.OnboardPlatformConnections, Version: "0.0.1-test",
+			Projections:  []resource.Type{resource.TypePBS},
+			IdentityKeys: []resource.KeyKind{resource.KeyHostname},
+			Surfaces: map[platform.Surface]platform.Class{
+				platform.SurfaceSetup: platform.ClassSupported, platform.SurfaceVisibility: platform.ClassSupported,
+				platform.SurfaceWorkloads: platform.ClassNotApplicable, platform.SurfaceStorage: platform.ClassSupported,
+				platform.SurfaceRecovery: platform.ClassSupported, platform.SurfaceAlerts: platform.ClassSupported,
+				platform.SurfaceAssistantRead: platform.ClassSupported, platform.SurfaceAssistantControl: platform.ClassReadOnly,
+			},
+		}
+	}
 	d := sdk.Declaration{
 		Platform: "proxmox-pmg", Family: "Proxmox", Mode: platform.ModeAPIBacked,
 		Onboarding: platform.OnboardPlatformConnections, Version: "0.0.1-test",
@@ -155,6 +180,20 @@ func (a *Adapter) Collect(ctx context.Context, name string, out sdk.Emitter) err
 		os.Exit(2)
 	case mode == "hang":
 		time.Sleep(time.Hour) // ignores ctx: a truly hung plugin
+	case strings.HasPrefix(mode, "busy:"):
+		// Like slow, but marks the collection in progress with the file
+		// <control_file>.busy, so a test can kill the plugin mid-collect.
+		d, _ := time.ParseDuration(strings.TrimPrefix(mode, "busy:"))
+		busy := c.controlFile + ".busy"
+		_ = os.WriteFile(busy, []byte(strconv.Itoa(os.Getpid())), 0o600)
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+		}
+		_ = os.Remove(busy)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 	case strings.HasPrefix(mode, "slow:"):
 		d, _ := time.ParseDuration(strings.TrimPrefix(mode, "slow:"))
 		select {
@@ -177,5 +216,6 @@ func (a *Adapter) Collect(ctx context.Context, name string, out sdk.Emitter) err
 	case strings.HasPrefix(mode, "count:"):
 		c.count, _ = strconv.Atoi(strings.TrimPrefix(mode, "count:"))
 	}
-	return Project(ctx, Payload(c.count), out)
+	_, typ := served()
+	return ProjectAs(ctx, typ, Payload(c.count), out)
 }
