@@ -91,6 +91,7 @@ func Run(ctx context.Context, c Config) error {
 				if kind == agentwire.KindFull {
 					needFull, lastFull = false, time.Now()
 				}
+				c.Log.Debug("report accepted", "kind", kind)
 				if c.Sent != nil {
 					c.Sent(kind)
 				}

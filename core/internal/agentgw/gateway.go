@@ -47,7 +47,12 @@ type Gateway struct {
 	limiter *limiter
 
 	keys sync.Map // fingerprint -> cachedKey: parsed keys by their .pub line
-	mu   sync.Mutex
+	inv  sync.Map // fingerprint -> *inventory of the last full report
+	// wmu serializes the gateway's writes (seq record and store apply), so
+	// concurrent reports queue here instead of in SQLite's busy handler,
+	// whose sleeps would dominate the latency.
+	wmu sync.Mutex
+	mu  sync.Mutex
 	// stale holds the agents marked stale or revoked in the store, with the
 	// reason, so the watcher does each once.
 	stale map[string]string
@@ -267,6 +272,8 @@ func (g *Gateway) doReport(r *http.Request) (uint64, error) {
 	if rep.Seq <= last {
 		return 0, refuse(http.StatusConflict, "seq %d is not above the last accepted seq %d for this agent (a replayed or reordered report)", rep.Seq, last)
 	}
+	g.wmu.Lock()
+	defer g.wmu.Unlock()
 	snap, full, err := g.project(ctx, fp, &rep, sentAt)
 	if err != nil {
 		return 0, err
@@ -294,6 +301,9 @@ func (g *Gateway) doReport(r *http.Request) (uint64, error) {
 	src := resource.SourceRef{Platform: "agent", Connection: ConnectionName(fp)}
 	if _, err := g.sink.ApplySnapshot(ctx, src, snap, now); err != nil {
 		return 0, fmt.Errorf("apply report of %s: %w", fp, err)
+	}
+	if rep.Kind == agentwire.KindFull {
+		g.inv.Store(fp, &inventory{Capabilities: rep.Telemetry.Capabilities, Environment: rep.Telemetry.Environment})
 	}
 	g.mu.Lock()
 	delete(g.stale, fp)
