@@ -3,9 +3,10 @@
 # simulators only; real connections take secrets through env() or file().
 
 server {
-  listen    = "127.0.0.1:7655"
-  data_dir  = "../.lab/data" # relative to this file
-  log_level = "info"
+  listen       = "127.0.0.1:7655"
+  agent_listen = "127.0.0.1:7656" # pulse-agent enrollment and reports (HTTPS, self-signed, pinned)
+  data_dir     = "../.lab/data" # relative to this file
+  log_level    = "info"
 }
 
 # Simulated vCenter (govmomi's simulator), started by `pulse lab`.
