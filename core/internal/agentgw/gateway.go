@@ -84,12 +84,24 @@ func New(db *sql.DB, sink Sink, log hclog.Logger, o Options) *Gateway {
 // Handler routes the agent endpoints.
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+agentwire.PathEnroll, g.enroll)
-	mux.HandleFunc("POST "+agentwire.PathReport, g.report)
+	mux.HandleFunc(agentwire.PathEnroll, postOnly(g.enroll))
+	mux.HandleFunc(agentwire.PathReport, postOnly(g.report))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s; the agent listener serves POST %s and POST %s", r.Method, r.URL.Path, agentwire.PathEnroll, agentwire.PathReport))
 	})
 	return mux
+}
+
+// postOnly refuses other methods with a JSON 405.
+func postOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s takes POST, not %s", r.URL.Path, r.Method))
+			return
+		}
+		h(w, r)
+	}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
