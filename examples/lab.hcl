@@ -3,9 +3,10 @@
 # simulators only; real connections take secrets through env() or file().
 
 server {
-  listen    = "127.0.0.1:7655"
-  data_dir  = "../.lab/data" # relative to this file
-  log_level = "info"
+  listen       = "127.0.0.1:7655"
+  agent_listen = "127.0.0.1:7656" # pulse-agent enrollment and reports (HTTPS, self-signed, pinned)
+  data_dir     = "../.lab/data" # relative to this file
+  log_level    = "info"
   # The lab's API is open to this machine alone (pulse warns at every start).
   # Remove this line to require tokens, as everywhere else; `pulse lab` then
   # prints a read token for the lab.

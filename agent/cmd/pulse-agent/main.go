@@ -15,6 +15,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
@@ -246,6 +248,7 @@ func runRun(args []string, _ io.Reader, _, stderr io.Writer) int {
 		return 2
 	}
 	log := logger(stderr, *logLevel)
+	lowFootprint()
 	body := func(ctx context.Context) error {
 		l, err := load(*configDir, *stateDir)
 		if err != nil {
@@ -377,4 +380,20 @@ func runUninstall(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// lowFootprint tunes the runtime for a small resident set: the agent does
+// one thing at a time, so one P suffices, and a tighter GC target keeps the
+// heap near its live size. GOGC, GOMEMLIMIT and GOMAXPROCS in the
+// environment still win.
+func lowFootprint() {
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(25)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(8 << 20)
+	}
 }

@@ -29,7 +29,7 @@ type Config struct {
 	// BackoffBase is the first retry delay (default 1s); BackoffCap caps
 	// it (default 5m).
 	BackoffBase, BackoffCap time.Duration
-	Log        hclog.Logger
+	Log                     hclog.Logger
 	// Sent, when set (tests, benchmarks), is called after every accepted
 	// report.
 	Sent func(kind string)
@@ -91,6 +91,7 @@ func Run(ctx context.Context, c Config) error {
 				if kind == agentwire.KindFull {
 					needFull, lastFull = false, time.Now()
 				}
+				c.Log.Debug("report accepted", "kind", kind)
 				if c.Sent != nil {
 					c.Sent(kind)
 				}

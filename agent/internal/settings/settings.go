@@ -40,14 +40,15 @@ type Settings struct {
 	EnrolledAt time.Time `json:"enrolled_at"`
 }
 
-// ReportInterval parses Interval (default 30s, at least 1s).
+// ReportInterval parses Interval (default 30s, at least 100ms: short
+// intervals are for tests and benchmarks).
 func (s *Settings) ReportInterval() (time.Duration, error) {
 	if s.Interval == "" {
 		return 30 * time.Second, nil
 	}
 	d, err := time.ParseDuration(s.Interval)
-	if err != nil || d < time.Second {
-		return 0, fmt.Errorf("interval %q in %s is not a duration of at least 1s (e.g. \"30s\")", s.Interval, File)
+	if err != nil || d < 100*time.Millisecond {
+		return 0, fmt.Errorf("interval %q in %s is not a duration of at least 100ms (e.g. \"30s\")", s.Interval, File)
 	}
 	return d, nil
 }

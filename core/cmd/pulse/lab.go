@@ -60,15 +60,33 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	note := labAuthNote(cfg)
-	ready := make(chan string, 1)
+	ready, agentReady := make(chan string, 1), make(chan string, 1)
+	agentc := make(chan *labAgent, 1)
+	agentCtx, stopAgent := context.WithCancel(ctx)
 	go func() {
 		select {
 		case addr := <-ready:
-			fmt.Fprintf(stdout, "\nPulse lab is up. API: http://%s/api/v1/resources  connections: http://%s/api/v1/connections  (Ctrl-C stops it)\n%s", addr, addr, note)
+			fmt.Fprintf(stdout, "\nPulse lab is up. Dashboard: http://%s/  API: http://%s/api/v1/resources  agents: http://%s/api/v1/agents  (Ctrl-C stops it)\n%s", addr, addr, addr, note)
 		case <-ctx.Done():
 		}
 	}()
-	if err := daemon.Run(ctx, cfg, log, version, ready); err != nil {
+	go func() {
+		var a *labAgent
+		defer func() { agentc <- a }()
+		select {
+		case addr := <-agentReady:
+			var err error
+			if a, err = startLabAgent(agentCtx, cfg.Server, addr, pluginhost.SearchDirs(cfg.Server.PluginDir), stdout, stderr); err != nil {
+				fmt.Fprintln(stderr, "pulse lab: no local agent:", err)
+			}
+		case <-agentCtx.Done():
+		}
+	}()
+	defer func() {
+		stopAgent()
+		(<-agentc).stop()
+	}()
+	if err := daemon.RunWith(ctx, cfg, log, version, daemon.Hooks{APIReady: ready, AgentReady: agentReady}); err != nil {
 		log.Error("pulse stopped", "error", err)
 		return 1
 	}

@@ -47,7 +47,12 @@ type Gateway struct {
 	limiter *limiter
 
 	keys sync.Map // fingerprint -> cachedKey: parsed keys by their .pub line
-	mu   sync.Mutex
+	inv  sync.Map // fingerprint -> *inventory of the last full report
+	// wmu serializes the gateway's writes (seq record and store apply), so
+	// concurrent reports queue here instead of in SQLite's busy handler,
+	// whose sleeps would dominate the latency.
+	wmu sync.Mutex
+	mu  sync.Mutex
 	// stale holds the agents marked stale or revoked in the store, with the
 	// reason, so the watcher does each once.
 	stale map[string]string
@@ -79,12 +84,24 @@ func New(db *sql.DB, sink Sink, log hclog.Logger, o Options) *Gateway {
 // Handler routes the agent endpoints.
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+agentwire.PathEnroll, g.enroll)
-	mux.HandleFunc("POST "+agentwire.PathReport, g.report)
+	mux.HandleFunc(agentwire.PathEnroll, postOnly(g.enroll))
+	mux.HandleFunc(agentwire.PathReport, postOnly(g.report))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s; the agent listener serves POST %s and POST %s", r.Method, r.URL.Path, agentwire.PathEnroll, agentwire.PathReport))
 	})
 	return mux
+}
+
+// postOnly refuses other methods with a JSON 405.
+func postOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s takes POST, not %s", r.URL.Path, r.Method))
+			return
+		}
+		h(w, r)
+	}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -267,6 +284,8 @@ func (g *Gateway) doReport(r *http.Request) (uint64, error) {
 	if rep.Seq <= last {
 		return 0, refuse(http.StatusConflict, "seq %d is not above the last accepted seq %d for this agent (a replayed or reordered report)", rep.Seq, last)
 	}
+	g.wmu.Lock()
+	defer g.wmu.Unlock()
 	snap, full, err := g.project(ctx, fp, &rep, sentAt)
 	if err != nil {
 		return 0, err
@@ -294,6 +313,9 @@ func (g *Gateway) doReport(r *http.Request) (uint64, error) {
 	src := resource.SourceRef{Platform: "agent", Connection: ConnectionName(fp)}
 	if _, err := g.sink.ApplySnapshot(ctx, src, snap, now); err != nil {
 		return 0, fmt.Errorf("apply report of %s: %w", fp, err)
+	}
+	if rep.Kind == agentwire.KindFull {
+		g.inv.Store(fp, &inventory{Capabilities: rep.Telemetry.Capabilities, Environment: rep.Telemetry.Environment})
 	}
 	g.mu.Lock()
 	delete(g.stale, fp)

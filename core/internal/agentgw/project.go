@@ -35,13 +35,11 @@ func (g *Gateway) project(ctx context.Context, fp string, rep *agentwire.Report,
 		}
 		full = b
 	} else {
-		var last []byte
-		err := g.db.QueryRowContext(ctx, `SELECT last_full FROM agents WHERE fingerprint = ?`, fp).Scan(&last)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return resource.Snapshot{}, nil, fmt.Errorf("read last full report: %w", err)
+		prev, err := g.inventory(ctx, fp)
+		if err != nil {
+			return resource.Snapshot{}, nil, err
 		}
-		var prev agentwire.Telemetry
-		if len(last) > 0 && json.Unmarshal(last, &prev) == nil {
+		if prev != nil {
 			if len(t.Capabilities.InstalledTools) == 0 {
 				t.Capabilities = prev.Capabilities
 			}
@@ -267,4 +265,30 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// inventory is what metrics reports take from the agent's last full report,
+// cached in memory (one entry per agent) and read from the database after
+// a restart.
+type inventory struct {
+	Capabilities agentwire.Capabilities
+	Environment  agentwire.Environment
+}
+
+func (g *Gateway) inventory(ctx context.Context, fp string) (*inventory, error) {
+	if v, ok := g.inv.Load(fp); ok {
+		return v.(*inventory), nil
+	}
+	var last []byte
+	err := g.db.QueryRowContext(ctx, `SELECT last_full FROM agents WHERE fingerprint = ?`, fp).Scan(&last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("read last full report: %w", err)
+	}
+	var prev agentwire.Telemetry
+	if len(last) == 0 || json.Unmarshal(last, &prev) != nil {
+		return nil, nil
+	}
+	inv := &inventory{Capabilities: prev.Capabilities, Environment: prev.Environment}
+	g.inv.Store(fp, inv)
+	return inv, nil
 }

@@ -242,3 +242,28 @@ func ecdsaLine(t *testing.T) string {
 	}
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub)))
 }
+
+func TestWrongMethodAndPathAreJSON(t *testing.T) {
+	e := newEnv(t, Options{})
+	for _, c := range []struct {
+		method, path string
+		status       int
+		want         string
+	}{
+		{http.MethodGet, agentwire.PathReport, 405, "takes POST"},
+		{http.MethodPut, agentwire.PathEnroll, 405, "takes POST"},
+		{http.MethodPost, "/api/v1/agents/other", 404, "no route"},
+	} {
+		req, _ := http.NewRequest(c.method, e.srv.URL+c.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var eb agentwire.ErrorBody
+		_ = json.NewDecoder(resp.Body).Decode(&eb)
+		resp.Body.Close()
+		if resp.StatusCode != c.status || !strings.Contains(eb.Error, c.want) {
+			t.Errorf("%s %s = %d %q", c.method, c.path, resp.StatusCode, eb.Error)
+		}
+	}
+}
