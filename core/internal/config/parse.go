@@ -19,6 +19,12 @@ type Config struct {
 	Connections []*Connection
 	// Files are the configuration files read, in order.
 	Files []string
+	// Alerts, AlertRules, Notifiers and Routes configure the alerts engine
+	// and notifications (alerts.go).
+	Alerts     AlertSettings
+	AlertRules []AlertRule
+	Notifiers  []Notifier
+	Routes     []Route
 }
 
 // Parse reads and validates configuration files. A path naming a directory
@@ -94,7 +100,7 @@ func newParser() *parser {
 	return &parser{
 		cfg: Config{Server: Server{
 			Listen: DefaultListen, LogLevel: DefaultLogLevel, LogFormat: DefaultLogFormat,
-		}},
+		}, Alerts: DefaultAlertSettings},
 		secrets: &secretSet{},
 		names:   map[[2]string]hcl.Range{},
 	}
@@ -108,10 +114,14 @@ func (p *parser) fileError(path string, err error) {
 
 // topRules and topSchema describe a file's top level.
 var (
-	topRules  = bodyRules{where: "the top level", blocks: []string{"connection", "server"}}
+	topRules  = bodyRules{where: "the top level", blocks: []string{"connection", "server", "alerts", "alert_rule", "notifier", "route"}}
 	topSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 		{Type: "server"},
 		{Type: "connection", LabelNames: []string{"platform", "name"}},
+		{Type: "alerts"},
+		{Type: "alert_rule", LabelNames: []string{"name"}},
+		{Type: "notifier", LabelNames: []string{"kind", "name"}},
+		{Type: "route", LabelNames: []string{"name"}},
 	}}
 )
 
@@ -137,6 +147,14 @@ func (p *parser) parseFile(name, dir string, src []byte) {
 			p.decodeServer(b, dir, ctx)
 		case "connection":
 			p.decodeConnection(b, dir, ctx)
+		case "alerts":
+			p.decodeAlerts(b, ctx)
+		case "alert_rule":
+			p.decodeAlertRule(b, ctx)
+		case "notifier":
+			p.decodeNotifier(b, ctx)
+		case "route":
+			p.decodeRoute(b, ctx)
 		}
 	}
 }
@@ -146,6 +164,7 @@ func (p *parser) finish() (*Config, error) {
 	if p.cfg.Server.DataDir == "" {
 		p.cfg.Server.DataDir = resolve(p.firstDir, DefaultDataDir)
 	}
+	p.checkAlertRefs()
 	if p.diags.HasErrors() {
 		ds := toDiagnostics(p.diags, p.cfg.Files, p.secrets)
 		return nil, &ds
