@@ -207,7 +207,9 @@ func find(ms []Sample, name string, hint *int) int {
 // counter's rate (resets skipped) or a signal.
 func (e *Engine) value(b *binding, t *Target, now time.Time) (float64, bool) {
 	r := b.rule
-	fresh := func(i int) bool { return i >= 0 && (t.Metrics[i].Time.IsZero() || now.Sub(t.Metrics[i].Time) <= e.settings.StaleAfter) }
+	fresh := func(i int) bool {
+		return i >= 0 && (t.Metrics[i].Time.IsZero() || now.Sub(t.Metrics[i].Time) <= e.settings.StaleAfter)
+	}
 	if r.Metric == "backup_age_days" {
 		return t.BackupAgeDays, t.BackupAgeDays >= 0
 	}
