@@ -92,7 +92,7 @@ var DefaultAlertSettings = AlertSettings{Interval: 10 * time.Second, HistoryRete
 // Notifier kinds and their attributes.
 var notifierAttrs = map[string][]string{
 	"webhook": {"url", "preset", "template", "secret", "headers", "token", "chat_id", "routing_key", "user_key", "app_token", "priority", "timeout", "rate_limit_per_minute", "enabled"},
-	"email":   {"host", "port", "tls", "username", "password", "from", "to", "timeout", "rate_limit_per_minute", "enabled"},
+	"email":   {"host", "port", "tls", "ca_file", "username", "password", "from", "to", "timeout", "rate_limit_per_minute", "enabled"},
 }
 
 // WebhookPresets are the services a webhook notifier can format for.
