@@ -43,6 +43,20 @@ type Server struct {
 	log     hclog.Logger
 	version string
 	started time.Time
+	// extra are routes other core parts serve (Mount); one may replace a
+	// built-in route of the same pattern (the alerts engine takes over
+	// GET /api/v1/alerts).
+	extra map[string]http.HandlerFunc
+}
+
+// Mount adds routes (ServeMux patterns) served by another core part.
+func (s *Server) Mount(routes map[string]http.HandlerFunc) {
+	if s.extra == nil {
+		s.extra = map[string]http.HandlerFunc{}
+	}
+	for p, h := range routes {
+		s.extra[p] = h
+	}
 }
 
 // New builds the API server.
@@ -60,8 +74,13 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/plugins", s.plugins)
 	mux.HandleFunc("GET /api/v1/resources", s.resources)
 	mux.HandleFunc("GET /api/v1/resources/{id}", s.resourceByID)
-	mux.HandleFunc("GET /api/v1/alerts", s.alerts)
+	if s.extra["GET /api/v1/alerts"] == nil {
+		mux.HandleFunc("GET /api/v1/alerts", s.alerts)
+	}
 	mux.HandleFunc("GET /api/v1/recovery-points", s.recoveryPoints)
+	for p, h := range s.extra {
+		mux.HandleFunc(p, h)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s; the API lives under /api/v1/ (platforms, connections, plugins, resources, alerts, recovery-points), plus /healthz and /metrics", r.Method, r.URL.Path))
 	})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/pulsehost/pulse/core/internal/alerting"
 	"github.com/pulsehost/pulse/core/internal/api"
 	"github.com/pulsehost/pulse/core/internal/config"
 	"github.com/pulsehost/pulse/core/internal/pluginhost"
@@ -65,7 +66,19 @@ func Run(ctx context.Context, cfg *config.Config, log hclog.Logger, version stri
 	host.Start(ctx, Specs(cfg))
 	defer host.Stop()
 
-	srv := &http.Server{Handler: api.New(st, host, log, version).Handler(), ReadHeaderTimeout: 10 * time.Second}
+	ar, err := alerting.Open(ctx, filepath.Join(cfg.Server.DataDir, DatabaseFile), cfg, st, host, log)
+	if err != nil {
+		return fmt.Errorf("open alerts: %w", err)
+	}
+	defer ar.Close()
+	actx, stopAlerts := context.WithCancel(ctx)
+	alertsDone := make(chan struct{})
+	go func() { defer close(alertsDone); ar.Run(actx) }()
+	defer func() { stopAlerts(); <-alertsDone }()
+
+	apiSrv := api.New(st, host, log, version)
+	apiSrv.Mount(ar.Routes())
+	srv := &http.Server{Handler: apiSrv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("api listening", "url", "http://"+ln.Addr().String()+"/api/v1/", "data_dir", cfg.Server.DataDir)

@@ -216,3 +216,37 @@ func (s *Service) Test(ctx context.Context, name string, now time.Time) (Deliver
 		}
 	}
 }
+
+// NotifierInfo describes a notifier without any secret: kind, format and
+// where it delivers (scheme and host only for webhooks, whose paths often
+// hold tokens).
+type NotifierInfo struct {
+	Name          string   `json:"name"`
+	Kind          string   `json:"kind"`
+	Preset        string   `json:"preset,omitempty"`
+	Target        string   `json:"target"`
+	To            []string `json:"to,omitempty"`
+	Signed        bool     `json:"signed,omitempty"`
+	TimeoutS      float64  `json:"timeout_seconds"`
+	RatePerMinute int      `json:"rate_limit_per_minute"`
+}
+
+// Describe lists the notifiers.
+func (s *Service) Describe() []NotifierInfo {
+	out := []NotifierInfo{}
+	for _, n := range s.Notifiers() {
+		snd := s.Outbox.senders[n]
+		i := NotifierInfo{Name: n, TimeoutS: snd.Timeout().Seconds(), RatePerMinute: snd.RatePerMinute()}
+		switch x := snd.(type) {
+		case *Webhook:
+			i.Kind, i.Preset, i.Target, i.Signed = "webhook", x.preset, redactURL(x.url), x.secret != ""
+			if i.Preset == "" {
+				i.Preset = "generic"
+			}
+		case *Email:
+			i.Kind, i.Target, i.To = "email", "smtp://"+x.host+":"+x.port+" ("+x.mode+")", x.to
+		}
+		out = append(out, i)
+	}
+	return out
+}
