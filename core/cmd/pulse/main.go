@@ -30,6 +30,8 @@ var commands = map[string]command{
 	"poll":      {"test one connection: Check and one Collect through the real plugin, as JSON", runPoll},
 	"lab":       {"start the platform simulators and the core against examples/lab.hcl", runLab},
 	"version":   {"print the version", runVersion},
+	"alerts":    {"list, acknowledge and silence alerts of the running daemon (list|ack|unack|silence|silences|unsilence)", runAlerts},
+	"notify":    {"send a test notification through the outbox: notify test --config FILE NOTIFIER", runNotify},
 }
 
 func main() {
