@@ -159,8 +159,12 @@ func alertsList(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func alertsAck(args []string, stdout, stderr io.Writer) int   { return ackCmd("ack", args, stdout, stderr) }
-func alertsUnack(args []string, stdout, stderr io.Writer) int { return ackCmd("unack", args, stdout, stderr) }
+func alertsAck(args []string, stdout, stderr io.Writer) int {
+	return ackCmd("ack", args, stdout, stderr)
+}
+func alertsUnack(args []string, stdout, stderr io.Writer) int {
+	return ackCmd("unack", args, stdout, stderr)
+}
 
 func ackCmd(what string, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("alerts "+what, flag.ContinueOnError)
