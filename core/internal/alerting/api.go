@@ -81,22 +81,44 @@ func boolParam(q url.Values, name string) (*bool, error) {
 // list serves the active (pending and firing) alerts with filters.
 func (r *Runner) list(w http.ResponseWriter, req *http.Request) {
 	q := req.URL.Query()
-	params := []string{"state", "severity", "source", "platform", "connection", "type", "resource", "acknowledged", "silenced"}
+	params := []string{"state", "severity", "source", "platform", "connection", "type", "resource", "acknowledged", "silenced", "include_cleared"}
 	if err := checkParams(q, params...); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	state, err1 := oneOf(q, "state", "pending", "firing")
+	state, err1 := oneOf(q, "state", "pending", "firing", "resolved")
 	sev, err2 := oneOf(q, "severity", "info", "warning", "critical")
 	src, err3 := oneOf(q, "source", alerts.SourceRule, alerts.SourcePlatform, alerts.SourceConnection, alerts.SourcePlugin, alerts.SourceStale, alerts.SourceBackup, alerts.SourceAgent)
 	acked, err4 := boolParam(q, "acknowledged")
 	silenced, err5 := boolParam(q, "silenced")
-	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+	cleared, err6 := boolParam(q, "include_cleared")
+	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	all := r.Engine.Active()
+	if (cleared != nil && *cleared) || state == "resolved" {
+		// Also the alerts resolved in the last 24 hours (history holds more).
+		h, err := r.DB.History(req.Context(), alerts.HistoryFilter{Since: r.now().Add(-24 * time.Hour), Limit: 10000})
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		seen := map[string]bool{}
+		for _, a := range all {
+			seen[a.ID] = true
+		}
+		for _, ev := range h { // newest first: the latest transition decides
+			if !seen[ev.Alert.ID] {
+				seen[ev.Alert.ID] = true
+				if ev.Alert.State == alerts.StateResolved && ev.What == "resolved" {
+					all = append(all, ev.Alert)
+				}
+			}
+		}
+	}
 	out := []alerts.Alert{}
-	for _, a := range r.Engine.Active() {
+	for _, a := range all {
 		switch {
 		case state != "" && string(a.State) != state, sev != "" && a.Severity != sev, src != "" && a.Source != src,
 			q.Get("platform") != "" && a.Platform != q.Get("platform"),

@@ -321,7 +321,7 @@ func checkRuleMetric(r AlertRule, v value) *hcl.Diagnostic {
 }
 
 // decodeNotifier decodes a notifier "<kind>" "<name>" block.
-func (p *parser) decodeNotifier(b *hcl.Block, ctx *hcl.EvalContext) {
+func (p *parser) decodeNotifier(b *hcl.Block, dir string, ctx *hcl.EvalContext) {
 	if len(b.Labels) != 2 {
 		return
 	}
@@ -393,6 +393,8 @@ func (p *parser) decodeNotifier(b *hcl.Block, ctx *hcl.EvalContext) {
 				p.add(oneOf("preset", s, WebhookPresets, v))
 			case "tls":
 				p.add(oneOf("tls", s, []string{"starttls", "tls", "none"}, v))
+			case "ca_file":
+				s = resolve(dir, s)
 			}
 			n.Attrs[a.Name] = s
 		}

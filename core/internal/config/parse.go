@@ -152,7 +152,7 @@ func (p *parser) parseFile(name, dir string, src []byte) {
 		case "alert_rule":
 			p.decodeAlertRule(b, ctx)
 		case "notifier":
-			p.decodeNotifier(b, ctx)
+			p.decodeNotifier(b, dir, ctx)
 		case "route":
 			p.decodeRoute(b, ctx)
 		}
