@@ -54,7 +54,7 @@ func (f *fakeStore) Metrics(string) []resource.Metric {
 type fakeHost struct{ conns []pluginhost.ConnStatus }
 
 func (h *fakeHost) Connections() []pluginhost.ConnStatus { return h.conns }
-func (h *fakeHost) Plugins() []pluginhost.PluginStatus  { return nil }
+func (h *fakeHost) Plugins() []pluginhost.PluginStatus   { return nil }
 
 var t0 = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 
