@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -303,6 +304,10 @@ func runNotify(args []string, stdout, stderr io.Writer) int {
 	senders, err := notify.Senders(cfg.Notifiers)
 	if err != nil {
 		fmt.Fprintln(stderr, "pulse notify test:", err)
+		return 1
+	}
+	if err := os.MkdirAll(cfg.Server.DataDir, 0o750); err != nil {
+		fmt.Fprintln(stderr, "pulse notify test: data_dir:", err)
 		return 1
 	}
 	db, err := database.Open(filepath.Join(cfg.Server.DataDir, daemon.DatabaseFile), 1)

@@ -132,3 +132,54 @@ func outboxRows(t *testing.T, path string) [][2]string {
 	}
 	return out
 }
+
+// TestNotifyTestCommand runs `pulse notify test` against a real receiver:
+// the item goes through the outbox in data_dir's database.
+func TestNotifyTestCommand(t *testing.T) {
+	var mu sync.Mutex
+	var ids []string
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ids = append(ids, r.Header.Get(notify.HeaderEventID))
+		mu.Unlock()
+	}))
+	defer rc.Close()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "pulse.hcl")
+	writeFile(t, cfg, fmt.Sprintf(`server { data_dir = "data" }
+notifier "webhook" "hook" { url = %q }
+notifier "webhook" "down" { url = "http://127.0.0.1:1/nothing" }
+`, rc.URL))
+	code, out, errOut := pulse(t, dir, "notify", "test", "--config", cfg, "hook")
+	if code != 0 || !strings.Contains(out, `"state": "delivered"`) || len(ids) != 1 {
+		t.Fatalf("exit %d\n%s\n%s\nreceived %v", code, out, errOut, ids)
+	}
+	rows := outboxRows(t, filepath.Join(dir, "data", "pulse.db"))
+	if len(rows) != 1 || rows[0][0] != ids[0] {
+		t.Fatalf("outbox %v, received %v", rows, ids)
+	}
+	code, out, errOut = pulse(t, dir, "notify", "test", "--config", cfg, "down")
+	if code != 1 || !strings.Contains(errOut, "did not deliver") || !strings.Contains(out, `"status": "post http://127.0.0.1:1/…`) {
+		t.Fatalf("unreachable notifier: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, _, errOut = pulse(t, dir, "notify", "test", "--config", cfg, "nope")
+	if code != 1 || !strings.Contains(errOut, "configured: [down hook]") {
+		t.Fatalf("unknown notifier: exit %d %s", code, errOut)
+	}
+}
+
+// TestValidateReportsRulePositions: a bad rule through `pulse validate`.
+func TestValidateReportsRulePositions(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "rules.hcl")
+	writeFile(t, cfg, `alert_rule "x" {
+  metric = "memory_usage_ratio"
+  above  = 0.8
+  clear  = 0.9
+}
+`)
+	code, _, errOut := pulse(t, dir, "validate", cfg)
+	if code != 1 || !strings.Contains(errOut, "rules.hcl:4:12") || !strings.Contains(errOut, "clear 0.9 is above the trigger 0.8") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}

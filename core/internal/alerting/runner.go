@@ -158,8 +158,8 @@ func (r *Runner) Cycle(ctx context.Context) error {
 	}
 	events = append(events, r.Engine.Observe(now, alerts.SourceBackup, backup)...)
 	conns := r.host.Connections()
-	events = append(events, r.Engine.Observe(now, alerts.SourceConnection, r.connectionConditions(conns))...)
-	events = append(events, r.Engine.Observe(now, alerts.SourceStale, r.staleConditions(conns, now))...)
+	events = append(events, r.Engine.Observe(now, alerts.SourceConnection, r.keepUnpolled(alerts.SourceConnection, conns, r.connectionConditions(conns)))...)
+	events = append(events, r.Engine.Observe(now, alerts.SourceStale, r.keepUnpolled(alerts.SourceStale, conns, r.staleConditions(conns, now)))...)
 	events = append(events, r.Engine.Observe(now, alerts.SourcePlugin, r.pluginConditions(now))...)
 	r.mu.Lock()
 	agents := r.agents
@@ -367,4 +367,21 @@ func (r *Runner) pluginConditions(now time.Time) []alerts.Condition {
 		}
 	}
 	return out
+}
+
+// keepUnpolled keeps the alerts of connections that have not polled since
+// the core started: right after a restart their state is unknown, which is
+// no reason to resolve (and later re-fire) what was active.
+func (r *Runner) keepUnpolled(source string, conns []pluginhost.ConnStatus, conds []alerts.Condition) []alerts.Condition {
+	for _, c := range conns {
+		if c.LastPoll != nil {
+			continue
+		}
+		key := c.Platform + "/" + c.Name
+		if a, ok := r.Engine.Get(source + "/" + key); ok {
+			conds = append(conds, alerts.Condition{Key: key, Kind: a.Kind, Platform: a.Platform, Connection: a.Connection,
+				Severity: a.Severity, Message: a.Message, Started: a.Since})
+		}
+	}
+	return conds
 }

@@ -115,7 +115,7 @@ func (e *Engine) Evaluate(now time.Time, targets []Target) []Event {
 		t := &targets[i]
 		ts := e.targets[t.ID]
 		if ts == nil || !sameShape(&ts.shape, t) {
-			ts = e.bindTarget(ts, t)
+			ts = e.bindTarget(ts, t, now)
 		}
 		ts.seen, ts.stale = e.cycle, t.Stale
 		for j := range ts.binds {
@@ -145,11 +145,18 @@ func (e *Engine) Evaluate(now time.Time, targets []Target) []Event {
 		}
 		delete(e.targets, id)
 	}
+	// Restored rule alerts no target took back: their resource is gone or
+	// their rule changed while the core was down.
+	for id, a := range e.restored {
+		delete(e.restored, id)
+		a.Message = "no longer evaluated (resource or rule gone): " + a.Message
+		e.resolve(a, now)
+	}
 	return e.drain()
 }
 
 // bindTarget (re)binds the rules of t.
-func (e *Engine) bindTarget(old *targetState, t *Target) *targetState {
+func (e *Engine) bindTarget(old *targetState, t *Target, now time.Time) *targetState {
 	ts := &targetState{shape: Target{ID: t.ID, Type: t.Type, Platform: t.Platform, Connection: t.Connection,
 		Name: t.Name, Tags: append([]string(nil), t.Tags...), Attributes: append(json.RawMessage(nil), t.Attributes...)}}
 	prev := map[*Rule]*binding{}
@@ -173,7 +180,7 @@ func (e *Engine) bindTarget(old *targetState, t *Target) *targetState {
 	}
 	for _, p := range prev { // rules that no longer apply
 		if p.alert != nil {
-			e.resolve(p.alert, e.now())
+			e.resolve(p.alert, now)
 		}
 	}
 	e.targets[t.ID] = ts

@@ -363,3 +363,36 @@ route "everything" {
 		t.Fatalf("resolved: pager %d (send_resolved=false), chat %d", len(crit.all()), len(all.all()))
 	}
 }
+
+func TestEscalationAfterDelayOnce(t *testing.T) {
+	first, second := newReceiver(t), newReceiver(t)
+	s := newService(t, parseNotifiers(t, `
+notifier "webhook" "chat" { url = "`+first.URL+`" }
+notifier "webhook" "boss" { url = "`+second.URL+`" }
+route "r" {
+  notifiers      = ["chat"]
+  escalate_after = "15m"
+  escalate_to    = ["boss"]
+}`))
+	ctx := context.Background()
+	ev := firingEvent()
+	_, _ = s.Outbox.Enqueue(ctx, s.Items([]alerts.Event{ev}))
+	a := ev.Alert
+	for _, after := range []time.Duration{time.Minute, 16 * time.Minute, 20 * time.Minute} {
+		if err := s.Tick(ctx, t0.Add(after), []alerts.Alert{a}); err != nil {
+			t.Fatal(err)
+		}
+		deliverAll(t, s)
+	}
+	got := second.all()
+	if len(first.all()) != 1 || len(got) != 1 || got[0].decoded["kind"] != "escalation" {
+		t.Fatalf("chat %d, boss %d (%v)", len(first.all()), len(got), got)
+	}
+	// Acknowledged alerts do not escalate.
+	a.ID, a.Ack = "other", &alerts.Ack{By: "ann", At: t0}
+	_ = s.Tick(ctx, t0.Add(time.Hour), []alerts.Alert{a})
+	deliverAll(t, s)
+	if len(second.all()) != 1 {
+		t.Fatal("acknowledged alert escalated")
+	}
+}

@@ -296,7 +296,8 @@ func (o *Outbox) deliver(ctx context.Context, r row) {
 	case err == nil:
 		_, err = o.db.ExecContext(rctx, `UPDATE notify_outbox SET state = 'delivered', attempts = ?, delivered_ms = ?, last_error = '' WHERE id = ?`, attempt, now.UnixMilli(), r.id)
 		o.log.Debug("delivered", "channel", r.channel, "event", it.EventID, "attempt", attempt)
-	case errors.As(err, &perm) || attempt >= MaxAttempts:
+	case errors.As(err, &perm) || attempt >= MaxAttempts || it.Kind == "test":
+		// A test is answered at once: no retries behind the operator's back.
 		o.log.Error("notification dead-lettered", "channel", r.channel, "event", it.EventID, "attempts", attempt, "error", status)
 		_, err = o.db.ExecContext(rctx, `UPDATE notify_outbox SET state = 'dead', attempts = ?, last_error = ?, claimed_ms = 0 WHERE id = ?`, attempt, status, r.id)
 	default:
