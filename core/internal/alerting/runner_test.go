@@ -69,6 +69,7 @@ func open(t *testing.T, path, src string, st Store, h Host, clock *time.Time) *R
 		t.Fatal(err)
 	}
 	r.now = func() time.Time { return *clock }
+	r.Engine.SetClock(r.now)
 	t.Cleanup(func() { r.Close() })
 	return r
 }

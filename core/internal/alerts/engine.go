@@ -546,3 +546,10 @@ func (e *Engine) Unacknowledge(id, by string, now time.Time) ([]Event, error) {
 	e.emit(a, a.State, "unack", by, now)
 	return e.drain(), nil
 }
+
+// SetClock replaces the engine's clock (tests; the runner's clock).
+func (e *Engine) SetClock(now func() time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.now = now
+}

@@ -264,6 +264,7 @@ alert_rule "cpu" {
 	sils, _ := db.Silences(ctx, t0)
 	e2.SetSilences(sils)
 	now := t0.Add(time.Minute)
+	e2.SetClock(func() time.Time { return now })
 	if got := whats(e2.Evaluate(now, []Target{vm("1", Sample{"cpu_usage_ratio", 0.95, now})})); got != "" {
 		t.Fatalf("restored alert fired again: %q", got)
 	}
