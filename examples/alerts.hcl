@@ -102,4 +102,5 @@ route "critical" {
 route "everything" {
   notifiers     = ["ops-slack", "automation"]
   send_resolved = true
+  group         = true # a mass event (many alerts of one rule in one cycle) is one notification
 }

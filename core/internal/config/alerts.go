@@ -68,6 +68,7 @@ type Route struct {
 	Match          Match
 	Notifiers      []string
 	SendResolved   bool
+	Group          bool // one notification for a cycle's transitions of the same kind, rule and severity
 	RepeatInterval time.Duration
 	EscalateAfter  time.Duration
 	EscalateTo     []string
@@ -102,7 +103,7 @@ var (
 	matchRules    = bodyRules{where: "the match block", attrs: []string{"type", "platform", "connection", "resource", "name", "label", "attributes"}}
 	routeMatch    = bodyRules{where: "the match block of a route", attrs: []string{"type", "platform", "connection", "resource", "name", "label", "attributes", "severity"}}
 	ruleRules     = bodyRules{where: "an alert_rule block", attrs: []string{"metric", "above", "below", "clear", "for", "severity", "enabled"}, blocks: []string{"match"}}
-	routeRules    = bodyRules{where: "a route block", attrs: []string{"notifiers", "send_resolved", "repeat_interval", "escalate_after", "escalate_to"}, blocks: []string{"match"}}
+	routeRules    = bodyRules{where: "a route block", attrs: []string{"notifiers", "send_resolved", "group", "repeat_interval", "escalate_after", "escalate_to"}, blocks: []string{"match"}}
 	alertsRules   = bodyRules{where: "the alerts block", attrs: []string{"interval", "history_retention", "connection_failures", "stale_after", "flap_changes", "flap_window", "defaults"}}
 	blockNameRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
 	matchSchema   = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "match"}}}
@@ -429,7 +430,7 @@ func (p *parser) decodeRoute(b *hcl.Block, ctx *hcl.EvalContext) {
 	if !p.checkBlockName(b, "route", 0) {
 		return
 	}
-	r := Route{Name: b.Labels[0], SendResolved: true, At: position(b.DefRange)}
+	r := Route{Name: b.Labels[0], SendResolved: true, Group: true, At: position(b.DefRange)}
 	p.diags = append(p.diags, checkBody(b.Body, routeRules)...)
 	p.decodeMatch(b.Body, ctx, routeMatch, &r.Match)
 	for _, v := range p.attrsOf(b.Body, ctx) {
@@ -442,10 +443,14 @@ func (p *parser) decodeRoute(b *hcl.Block, ctx *hcl.EvalContext) {
 			} else {
 				r.EscalateTo = l
 			}
-		case "send_resolved":
+		case "send_resolved", "group":
 			e, d := asBool(v.attr.Name, v, false)
 			p.add(d)
-			r.SendResolved = e
+			if v.attr.Name == "group" {
+				r.Group = e
+			} else {
+				r.SendResolved = e
+			}
 		case "repeat_interval", "escalate_after":
 			dur, _, d := asDuration(v.attr.Name, v, false)
 			p.add(d)

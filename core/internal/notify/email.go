@@ -176,7 +176,15 @@ func (e *Email) message(it *Item) []byte {
 		row("Acknowledged", a.Ack.By+": "+a.Ack.Comment)
 	}
 	row("Alert", a.ID)
-	hb.WriteString(`</table></body></html>`)
+	hb.WriteString(`</table>`)
+	if len(it.Grouped) > 0 {
+		fmt.Fprintf(&hb, `<p>and %d more:</p><ul>`, len(it.Grouped))
+		for _, ev := range it.Grouped {
+			fmt.Fprintf(&hb, `<li>%s</li>`, html.EscapeString(ev.Alert.Message))
+		}
+		hb.WriteString(`</ul>`)
+	}
+	hb.WriteString(`</body></html>`)
 	part("text/html", hb.String())
 	fmt.Fprintf(&b, "--%s--\r\n", boundary)
 	return b.Bytes()

@@ -287,13 +287,11 @@ func TestRateLimitDefersWithoutFailing(t *testing.T) {
 }`))
 	clock := t0
 	s.Outbox.now = func() time.Time { return clock }
-	var evs []alerts.Event
-	for i := 0; i < 5; i++ {
+	for i := 0; i < 5; i++ { // five cycles, so nothing groups
 		ev := firingEvent()
 		ev.ID += string(rune('a' + i))
-		evs = append(evs, ev)
+		_, _ = s.Outbox.Enqueue(context.Background(), s.Items([]alerts.Event{ev}))
 	}
-	_, _ = s.Outbox.Enqueue(context.Background(), s.Items(evs))
 	deliverAll(t, s)
 	if n := len(rc.all()); n != 2 {
 		t.Fatalf("delivered %d in the first instant, want 2 (the limit)", n)
@@ -394,5 +392,43 @@ route "r" {
 	deliverAll(t, s)
 	if len(second.all()) != 1 {
 		t.Fatal("acknowledged alert escalated")
+	}
+}
+
+func TestAMassEventIsOneNotification(t *testing.T) {
+	chat, pd := newReceiver(t), newReceiver(t)
+	s := newService(t, parseNotifiers(t, `
+notifier "webhook" "chat" { url = "`+chat.URL+`" }
+notifier "webhook" "pd" {
+  url         = "`+pd.URL+`"
+  preset      = "pagerduty"
+  routing_key = "rk"
+}`))
+	var evs []alerts.Event
+	for _, name := range []string{"web01", "web02", "web03"} {
+		ev := firingEvent()
+		ev.ID, ev.Alert.ID, ev.Alert.ResourceName = ev.ID+name, ev.Alert.ID+name, name
+		evs = append(evs, ev)
+	}
+	other := firingEvent()
+	other.ID, other.Alert.ID, other.Alert.Rule = "x", "y", "cpu-vm"
+	evs = append(evs, other)
+	_, _ = s.Outbox.Enqueue(context.Background(), s.Items(evs))
+	deliverAll(t, s)
+	got := chat.all()
+	if len(got) != 2 {
+		t.Fatalf("chat got %d notifications, want 2 (one group of 3, one other rule)", len(got))
+	}
+	var grouped received
+	for _, g := range got {
+		if g.decoded["grouped"] != nil {
+			grouped = g
+		}
+	}
+	if n := len(grouped.decoded["grouped"].([]any)); n != 2 || !strings.Contains(grouped.decoded["title"].(string), "3 alerts (web01, web02, web03)") {
+		t.Fatalf("grouped notification: %s", grouped.body)
+	}
+	if len(pd.all()) != 4 {
+		t.Fatalf("pagerduty got %d events, want one per alert (4)", len(pd.all()))
 	}
 }

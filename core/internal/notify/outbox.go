@@ -85,6 +85,9 @@ type Item struct {
 	Channel string       `json:"channel"`
 	Kind    string       `json:"kind"` // firing, resolved, flapping, repeat, escalation, test
 	Event   alerts.Event `json:"event"`
+	// Grouped are further transitions of the same kind, rule and severity
+	// in the same cycle, sent in this one notification (a mass event).
+	Grouped []alerts.Event `json:"grouped,omitempty"`
 }
 
 // PermanentError marks a failure retrying cannot fix (a 4xx answer, a

@@ -58,7 +58,7 @@ func NewService(o *Outbox, routes []config.Route, log hclog.Logger) *Service {
 		}
 		sort.Strings(names)
 		if len(names) > 0 {
-			routes = []config.Route{{Name: "default", Notifiers: names, SendResolved: true}}
+			routes = []config.Route{{Name: "default", Notifiers: names, SendResolved: true, Group: true}}
 		}
 	}
 	return &Service{Outbox: o, routes: routes, log: log.Named("notify")}
@@ -105,9 +105,13 @@ func kindOf(ev *alerts.Event) string {
 	return ""
 }
 
-// Items turns transitions into outbox items per matching route.
+// Items turns transitions into outbox items per matching route. With the
+// route's group on (the default), a cycle's transitions of the same kind,
+// rule (or source kind) and severity for one notifier become one item.
 func (s *Service) Items(events []alerts.Event) []Item {
 	var out []Item
+	type gkey struct{ channel, kind, what, severity string }
+	groups := map[gkey]int{} // index in out
 	for i := range events {
 		ev := &events[i]
 		kind := kindOf(ev)
@@ -125,11 +129,30 @@ func (s *Service) Items(events []alerts.Event) []Item {
 					continue
 				}
 				seen[n] = true
+				k := gkey{n, kind, firstNonEmpty(ev.Alert.Rule, ev.Alert.Kind, ev.Alert.Source), ev.Alert.Severity}
+				if g, ok := groups[k]; ok && r.Group && s.groups(n) {
+					out[g].Grouped = append(out[g].Grouped, *ev)
+					continue
+				}
+				groups[k] = len(out)
 				out = append(out, Item{EventID: ev.ID, Channel: n, Kind: kind, Event: *ev})
 			}
 		}
 	}
+	for i := range out {
+		if n := len(out[i].Grouped); n > 0 {
+			// One id per distinct group: the first event and the count.
+			out[i].EventID = out[i].Event.ID + "+" + strconv.Itoa(n)
+		}
+	}
 	return out
+}
+
+// groups reports whether a notifier takes grouped notifications
+// (PagerDuty's dedup is per alert: it gets one event each).
+func (s *Service) groups(name string) bool {
+	w, ok := s.Outbox.senders[name].(*Webhook)
+	return !ok || w.preset != "pagerduty"
 }
 
 // Tick enqueues repeats (firing, unacknowledged, unsilenced alerts whose

@@ -16,6 +16,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/pulsehost/pulse/core/internal/alerts"
 	"github.com/pulsehost/pulse/core/internal/config"
 )
 
@@ -166,6 +167,8 @@ type Generic struct {
 	State    string `json:"state"`
 	Title    string `json:"title"`
 	Text     string `json:"text"`
+	// Grouped are the further alerts of a grouped notification.
+	Grouped []GenericBody `json:"grouped,omitempty"`
 }
 
 // GenericBody is the alert part of the generic document.
@@ -193,6 +196,12 @@ func generic(it *Item) Generic {
 		Message: a.Message, Since: a.Since, FiredAt: a.FiredAt, ResolvedAt: a.ResolvedAt, Acked: a.Ack != nil, Flapping: a.Flapping}
 	g.Resource.ID, g.Resource.Name, g.Resource.Type = a.Resource, a.ResourceName, a.ResourceType
 	g.Resource.Platform, g.Resource.Connection, g.Resource.Labels = a.Platform, a.Connection, a.Labels
+	for _, ev := range it.Grouped {
+		x := ev.Alert
+		g.Grouped = append(g.Grouped, GenericBody{ID: x.ID, Source: x.Source, Rule: x.Rule, Metric: x.Metric, Value: x.Value,
+			Threshold: x.Threshold, Message: x.Message, Since: x.Since, FiredAt: x.FiredAt, ResolvedAt: x.ResolvedAt,
+			Acked: x.Ack != nil, Flapping: x.Flapping})
+	}
 	return g
 }
 
@@ -212,12 +221,18 @@ func Title(it *Item) string {
 	case "escalation":
 		tag = "ESCALATED " + tag
 	}
-	what := a.ResourceName
-	if what == "" {
-		what = a.Resource
-	}
-	if what == "" {
-		what = a.Connection
+	name := func(a *alerts.Alert) string { return firstNonEmpty(a.ResourceName, a.Resource, a.Connection) }
+	what := name(&a)
+	if n := len(it.Grouped); n > 0 {
+		names := []string{what}
+		for i := 0; i < n && i < 4; i++ {
+			names = append(names, name(&it.Grouped[i].Alert))
+		}
+		what = fmt.Sprintf("%d alerts (%s", n+1, strings.Join(names, ", "))
+		if n > 4 {
+			what += ", …"
+		}
+		what += ")"
 	}
 	return fmt.Sprintf("[%s] %s: %s", tag, firstNonEmpty(a.Rule, a.Kind, a.Source), what)
 }
@@ -235,6 +250,9 @@ func Text(it *Item) string {
 		fmt.Fprintf(&b, "acknowledged by %s at %s: %s\n", a.Ack.By, a.Ack.At.UTC().Format(time.RFC3339), a.Ack.Comment)
 	}
 	fmt.Fprintf(&b, "alert: %s, event: %s", a.ID, it.EventID)
+	for _, ev := range it.Grouped {
+		fmt.Fprintf(&b, "\n%s (alert %s)", ev.Alert.Message, ev.Alert.ID)
+	}
 	return b.String()
 }
 
