@@ -183,3 +183,57 @@ func TestValidateReportsRulePositions(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 }
+
+// TestAlertsCommands drives `pulse alerts` against a real `pulse serve`.
+func TestAlertsCommands(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("PULSE_TEST_SECRET", "s3cret-value")
+	addr := freeAddr(t)
+	cfg := labConfig(t, dir, addr, "ok")
+	b, _ := os.ReadFile(cfg)
+	writeFile(t, cfg, string(b)+"\nalerts { interval = \"1s\" }\n")
+	cmd := exec.Command(filepath.Join(binDir, "pulse"), "serve", "--config", cfg)
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
+	var out string
+	waitFor(t, "the plugin's alert in pulse alerts list", 20*time.Second, func() bool {
+		_, out, _ = pulse(t, dir, "alerts", "list", "--config", cfg)
+		return strings.Contains(out, "mail queue above 100")
+	})
+	var id string
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) > 5 && strings.HasPrefix(f[5], "platform/") {
+			id = f[5]
+		}
+	}
+	if id == "" {
+		t.Fatalf("no alert id in:\n%s", out)
+	}
+	if code, o, e := pulse(t, dir, "alerts", "ack", "--config", cfg, "--by", "ann", "--comment", "queue drains", id); code != 0 || !strings.Contains(o, "acked "+id) {
+		t.Fatalf("ack: %d %s %s", code, o, e)
+	}
+	if code, _, e := pulse(t, dir, "alerts", "ack", "--config", cfg, "--by", "ann", "platform/nope"); code != 1 || !strings.Contains(e, "no active alert") {
+		t.Fatalf("ack of unknown: %d %s", code, e)
+	}
+	if code, o, e := pulse(t, dir, "alerts", "silence", "--api", "http://"+addr, "--for", "1h", "--by", "ann", "--platform", "proxmox-pmg"); code != 0 || !strings.Contains(o, "silence ") {
+		t.Fatalf("silence: %d %s %s", code, o, e)
+	}
+	if code, _, e := pulse(t, dir, "alerts", "silence", "--config", cfg, "--for", "1h", "--by", "ann", "--severity", "red"); code != 1 || !strings.Contains(e, "not info, warning or critical") {
+		t.Fatalf("bad silence: %d %s", code, e)
+	}
+	_, out, _ = pulse(t, dir, "alerts", "list", "--config", cfg, "--format", "json")
+	if !strings.Contains(out, `"by": "ann"`) || !strings.Contains(out, `"silenced": true`) {
+		t.Fatalf("list after ack and silence:\n%s", out)
+	}
+	_, out, _ = pulse(t, dir, "alerts", "silences", "--config", cfg)
+	var sid string
+	if i := strings.Index(out, `"id": "`); i >= 0 {
+		sid = strings.SplitN(out[i+7:], `"`, 2)[0]
+	}
+	if code, o, e := pulse(t, dir, "alerts", "unsilence", "--config", cfg, sid); code != 0 {
+		t.Fatalf("unsilence %q: %d %s %s", sid, code, o, e)
+	}
+}

@@ -369,3 +369,23 @@ func BenchmarkEvaluate10kResources(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/cycle")
 	b.ReportMetric(float64(firing), "events-first-cycle")
 }
+
+func TestRestoredAlertOfAGoneResourceResolves(t *testing.T) {
+	s, rules := parseRules(t, `alerts { defaults = false }
+alert_rule "cpu" {
+  metric = "cpu_usage_ratio"
+  above  = 0.8
+}`)
+	e := New(s, rules)
+	e.Restore([]Alert{
+		{ID: "rule/cpu/gone", Source: SourceRule, Rule: "cpu", Resource: "gone", State: StateFiring, Severity: "warning", Since: t0},
+		{ID: "rule/cpu/1", Source: SourceRule, Rule: "cpu", Resource: "1", State: StateFiring, Severity: "warning", Since: t0},
+	})
+	got := e.Evaluate(t0, []Target{vm("1", Sample{"cpu_usage_ratio", 0.9, t0})})
+	if len(got) != 1 || got[0].Alert.ID != "rule/cpu/gone" || got[0].What != "resolved" {
+		t.Fatalf("events %+v", got)
+	}
+	if a := e.Active(); len(a) != 1 || a[0].ID != "rule/cpu/1" {
+		t.Fatalf("active %+v", a)
+	}
+}
