@@ -77,3 +77,31 @@ connection "proxmox-pmg" "lab-mail" {
 control {
   enabled = true
 }
+
+# Alerts walkthrough (see README, "Alerts and notifications"): the PVE
+# simulator drives one guest's memory to 97% and back every 2 minutes, and
+# gives another a failed backup followed, 5 minutes later, by a good one.
+alerts {
+  interval = "5s"
+}
+
+# Overrides the built-in memory-vm rule (same name): fire after 30 s.
+alert_rule "memory-vm" {
+  match    { type = "vm" }
+  metric   = "memory_usage_ratio"
+  above    = 0.85
+  clear    = 0.80
+  for      = "30s"
+  severity = "warning"
+}
+
+# A receiver `pulse lab` starts; it prints what it gets.
+notifier "webhook" "lab-receiver" {
+  url    = "http://127.0.0.1:18090/hook"
+  secret = "lab-webhook-secret" # HMAC-SHA256 of the body in X-Pulse-Signature
+}
+
+route "lab" {
+  notifiers       = ["lab-receiver"]
+  repeat_interval = "1m" # unacknowledged firing alerts repeat; `pulse alerts ack` stops it
+}

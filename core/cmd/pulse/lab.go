@@ -29,6 +29,7 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 	var files stringList
 	fs.Var(&files, "config", "configuration file (default examples/lab.hcl)")
 	noSims := fs.Bool("no-sims", false, "do not start simulators (they already run)")
+	hookAddr := fs.String("webhook", LabHookAddr, "address of the lab's webhook receiver (examples/lab.hcl's notifier posts to it); empty: none")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -57,6 +58,14 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 		}
 		for _, s := range sims {
 			fmt.Fprintf(stdout, "simulator %s ready\n", filepath.Base(s.Path))
+		}
+	}
+	if *hookAddr != "" {
+		if hook, err := startLabHook(*hookAddr, stdout); err != nil {
+			fmt.Fprintln(stderr, "pulse lab:", err, "(alert notifications of the lab will be retried)")
+		} else {
+			defer hook.Close()
+			fmt.Fprintf(stdout, "lab webhook receiver on http://%s/ (notifications print here)\n", *hookAddr)
 		}
 	}
 	note := labAuthNote(cfg)

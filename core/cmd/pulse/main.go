@@ -37,6 +37,8 @@ var commands = map[string]command{
 	"apitoken":  {"create, list and revoke operator API tokens (scopes read, control, admin)", runAPIToken},
 	"user":      {"add, change, list and remove local dashboard users", runUser},
 	"reload":    {"make the running core re-read its configuration (like SIGHUP)", runReload},
+	"alerts":    {"list, acknowledge and silence alerts of the running daemon (list|ack|unack|silence|silences|unsilence)", runAlerts},
+	"notify":    {"send a test notification through the outbox: notify test --config FILE NOTIFIER", runNotify},
 }
 
 func main() {

@@ -55,6 +55,20 @@ type Server struct {
 	feed    *Feed
 	ui      http.Handler
 	extra   []route
+	// mounted are routes other core parts serve (Mount); one may replace a
+	// built-in route of the same pattern (the alerts engine takes over
+	// GET /api/v1/alerts).
+	mounted map[string]http.HandlerFunc
+}
+
+// Mount adds routes (ServeMux patterns) served by another core part.
+func (s *Server) Mount(routes map[string]http.HandlerFunc) {
+	if s.mounted == nil {
+		s.mounted = map[string]http.HandlerFunc{}
+	}
+	for p, h := range routes {
+		s.mounted[p] = h
+	}
 }
 
 // New builds the API server.
@@ -72,7 +86,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/plugins", s.plugins)
 	mux.HandleFunc("GET /api/v1/resources", s.resources)
 	mux.HandleFunc("GET /api/v1/resources/{id}", s.resourceByID)
-	mux.HandleFunc("GET /api/v1/alerts", s.alerts)
+	if s.mounted["GET /api/v1/alerts"] == nil {
+		mux.HandleFunc("GET /api/v1/alerts", s.alerts)
+	}
 	mux.HandleFunc("GET /api/v1/recovery-points", s.recoveryPoints)
 	mux.HandleFunc("POST /api/v1/resources/{id}/actions", s.postAction)
 	mux.HandleFunc("GET /api/v1/actions", s.listActions)
@@ -82,6 +98,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/vocabulary", s.vocabulary)
 	if s.feed != nil {
 		mux.Handle("GET /api/v1/events", s.feed)
+	}
+	for p, h := range s.mounted {
+		mux.HandleFunc(p, h)
 	}
 	for _, r := range s.extra {
 		mux.HandleFunc(r.pattern, r.h)

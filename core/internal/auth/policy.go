@@ -60,6 +60,10 @@ var DefaultPolicy = []Rule{
 	// configuration (admin, by the default below).
 	{Methods: writes, Pattern: "/api/v1/alerts/rules/*", Scope: ScopeAdmin},
 	{Methods: writes, Pattern: "/api/v1/alerts/{id}/*", Scope: ScopeControl},
+	{Methods: []string{"POST"}, Pattern: "/api/v1/alerts/ack", Scope: ScopeControl},
+	{Methods: []string{"POST"}, Pattern: "/api/v1/alerts/unack", Scope: ScopeControl},
+	{Methods: writes, Pattern: "/api/v1/silences", Scope: ScopeControl},
+	{Methods: writes, Pattern: "/api/v1/silences/*", Scope: ScopeControl},
 	// MCP: read to talk to it; run_action checks control itself.
 	{Pattern: "/mcp", Scope: ScopeRead},
 	{Pattern: "/mcp/*", Scope: ScopeRead},

@@ -21,6 +21,12 @@ type Config struct {
 	Files []string
 	// Control is the control block (control is off when there is none).
 	Control Control
+	// Alerts, AlertRules, Notifiers and Routes configure the alerts engine
+	// and notifications (alerts.go).
+	Alerts     AlertSettings
+	AlertRules []AlertRule
+	Notifiers  []Notifier
+	Routes     []Route
 }
 
 // Parse reads and validates configuration files. A path naming a directory
@@ -96,7 +102,7 @@ func newParser() *parser {
 	return &parser{
 		cfg: Config{Server: Server{
 			Listen: DefaultListen, LogLevel: DefaultLogLevel, LogFormat: DefaultLogFormat,
-		}},
+		}, Alerts: DefaultAlertSettings},
 		secrets: &secretSet{},
 		names:   map[[2]string]hcl.Range{},
 	}
@@ -110,11 +116,15 @@ func (p *parser) fileError(path string, err error) {
 
 // topRules and topSchema describe a file's top level.
 var (
-	topRules  = bodyRules{where: "the top level", blocks: []string{"connection", "control", "server"}}
+	topRules  = bodyRules{where: "the top level", blocks: []string{"connection", "control", "server", "alerts", "alert_rule", "notifier", "route"}}
 	topSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 		{Type: "server"},
 		{Type: "connection", LabelNames: []string{"platform", "name"}},
 		{Type: "control"},
+		{Type: "alerts"},
+		{Type: "alert_rule", LabelNames: []string{"name"}},
+		{Type: "notifier", LabelNames: []string{"kind", "name"}},
+		{Type: "route", LabelNames: []string{"name"}},
 	}}
 )
 
@@ -142,6 +152,14 @@ func (p *parser) parseFile(name, dir string, src []byte) {
 			p.decodeConnection(b, dir, ctx)
 		case "control":
 			p.decodeControl(b, ctx)
+		case "alerts":
+			p.decodeAlerts(b, ctx)
+		case "alert_rule":
+			p.decodeAlertRule(b, ctx)
+		case "notifier":
+			p.decodeNotifier(b, dir, ctx)
+		case "route":
+			p.decodeRoute(b, ctx)
 		}
 	}
 }
@@ -152,6 +170,7 @@ func (p *parser) finish() (*Config, error) {
 		p.cfg.Server.DataDir = resolve(p.firstDir, DefaultDataDir)
 	}
 	p.finishControl()
+	p.checkAlertRefs()
 	if p.diags.HasErrors() {
 		ds := toDiagnostics(p.diags, p.cfg.Files, p.secrets)
 		return nil, &ds

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/pulsehost/pulse/core/internal/agentgw"
+	"github.com/pulsehost/pulse/core/internal/alerting"
 	"github.com/pulsehost/pulse/core/internal/api"
 	"github.com/pulsehost/pulse/core/internal/config"
 	"github.com/pulsehost/pulse/core/internal/pluginhost"
@@ -121,8 +122,19 @@ func RunWith(ctx context.Context, cfg *config.Config, log hclog.Logger, version 
 		hooks.AgentReady <- agents.addr
 	}
 
+	ar, err := alerting.Open(ctx, filepath.Join(cfg.Server.DataDir, DatabaseFile), cfg, st, host, log)
+	if err != nil {
+		return fmt.Errorf("open alerts: %w", err)
+	}
+	defer ar.Close()
+	actx, stopAlerts := context.WithCancel(ctx)
+	alertsDone := make(chan struct{})
+	go func() { defer close(alertsDone); ar.Run(actx) }()
+	defer func() { stopAlerts(); <-alertsDone }()
+
 	apiServer := api.New(st, host, log, version).WithControl(ctl).WithAgents(agentLister{adb}).
 		WithHistory(hist).WithFeed(feed).WithUI(web.Handler())
+	apiServer.Mount(ar.Routes())
 	// Authentication wraps everything but /healthz; /mcp's tools call the
 	// authenticated API with their caller's own credentials.
 	authed := OperatorHandler(cfg.Server, apiServer.Handler(), rl, authStore, log)

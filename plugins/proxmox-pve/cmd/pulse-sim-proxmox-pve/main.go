@@ -41,6 +41,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	guests := fs.Int("guests", 30, "qemu and lxc guests (a quarter are lxc)")
 	ceph := fs.Bool("ceph", true, "give the cluster Ceph")
 	name := fs.String("cluster", "lab", "cluster name")
+	demo := fs.Duration("alerts-demo", 2*time.Minute, "alerts walkthrough: a guest's memory high and normal for this long in turn, and a failed backup followed by a good one (0: off)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -68,6 +69,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "api token: token_id = %q, token_secret = %q\n", fakepve.DefaultTokenID, fakepve.DefaultTokenSecret)
 	fmt.Fprintf(stdout, "login: username = %q, password = %q\n", fakepve.DefaultUsername, fakepve.DefaultPassword)
 	fmt.Fprintf(stdout, "tls fingerprint (sha256): %s\n", sdk.FormatFingerprint(fp[:]))
+	if *demo > 0 {
+		go alertsDemo(ctx, f, *demo, 2*(*demo)+time.Minute, stdout)
+	}
 	fmt.Fprintf(stdout, "READY https://%s\n", ln.Addr())
 
 	select {
