@@ -6,13 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/user"
 	"strings"
 	"time"
+
+	"github.com/pulsehost/pulse/core/internal/auth"
+	"github.com/pulsehost/pulse/core/internal/config"
 )
 
 // runAction asks the running core to perform a control action through its
@@ -34,14 +36,20 @@ func runAction(args []string, stdout, stderr io.Writer) int {
 			"  RESOURCE is a canonical id, platform/connection/native-id, or a unique resource name")
 		return 2
 	}
-	base := strings.TrimRight(*apiURL, "/")
-	if base == "" {
-		cfg, ok := loadConfig(files, stderr)
-		if !ok {
+	var cfg *config.Config
+	if *apiURL == "" {
+		var ok bool
+		if cfg, ok = loadConfig(files, stderr); !ok {
 			return 1
 		}
-		base = "http://" + dialable(cfg.Server.Listen)
 	}
+	sess, err := openAPISession(cfg, strings.TrimRight(*apiURL, "/"), auth.ScopeControl, "action", *timeout)
+	if err != nil {
+		fmt.Fprintln(stderr, "pulse action:", err)
+		return 1
+	}
+	defer sess.Close()
+	base := sess.Base
 	body := map[string]any{"action": fs.Arg(1), "params": map[string]any{}}
 	for _, p := range params {
 		k, v, ok := strings.Cut(p, "=")
@@ -51,7 +59,7 @@ func runAction(args []string, stdout, stderr io.Writer) int {
 		}
 		body["params"].(map[string]any)[k] = v
 	}
-	hc := &http.Client{Timeout: *timeout}
+	hc := sess.Client
 	id, err := resolveResource(hc, base, fs.Arg(0))
 	if err != nil {
 		fmt.Fprintln(stderr, "pulse action:", err)
@@ -80,17 +88,6 @@ func runAction(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// dialable turns a listen address into one a client can dial.
-func dialable(listen string) string {
-	host, port, err := net.SplitHostPort(listen)
-	if err != nil {
-		return listen
-	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, port)
-}
 
 func whoami() string {
 	if u, err := user.Current(); err == nil && u.Username != "" {

@@ -54,7 +54,7 @@ func TestAgentEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	addr, agentAddr := freeAddr(t), freeAddr(t)
 	cfg := filepath.Join(dir, "pulse.hcl")
-	writeFile(t, cfg, fmt.Sprintf("server {\n  listen = %q\n  agent_listen = %q\n  data_dir = \"data\"\n}\n", addr, agentAddr))
+	writeFile(t, cfg, fmt.Sprintf("server {\n  listen = %q\n  agent_listen = %q\n  data_dir = \"data\"\n  auth = \"none\" # loopback; authentication has its own tests\n}\n", addr, agentAddr))
 	base := "http://" + addr
 	var serveLog bytes.Buffer
 	core := exec.Command(filepath.Join(binDir, "pulse"), "serve", "--config", cfg)

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -19,6 +18,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/pulsehost/pulse/core/internal/alerts"
+	"github.com/pulsehost/pulse/core/internal/auth"
+	"github.com/pulsehost/pulse/core/internal/config"
 	"github.com/pulsehost/pulse/core/internal/daemon"
 	"github.com/pulsehost/pulse/core/internal/database"
 	"github.com/pulsehost/pulse/core/internal/notify"
@@ -42,6 +43,7 @@ func runAlerts(args []string, stdout, stderr io.Writer) int {
 type apiFlags struct {
 	files stringList
 	api   string
+	done  func()
 }
 
 func (a *apiFlags) register(fs *flag.FlagSet) {
@@ -49,24 +51,38 @@ func (a *apiFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.api, "api", "", "the daemon's API base URL, e.g. http://127.0.0.1:7655 (instead of --config)")
 }
 
-// base returns the API base URL.
+// alertsClient is the client call uses: the session's, with its token.
+var alertsClient = &http.Client{Timeout: 30 * time.Second}
+
+// base returns the API base URL and prepares call's client (its token: see
+// openAPISession); done ends the session.
 func (a *apiFlags) base(stderr io.Writer) (string, bool) {
-	if a.api != "" {
-		return strings.TrimRight(a.api, "/"), true
+	var cfg *config.Config
+	if a.api == "" {
+		if len(a.files) == 0 {
+			fmt.Fprintln(stderr, "name the daemon: --config FILE (its server.listen) or --api http://127.0.0.1:7655")
+			return "", false
+		}
+		var ok bool
+		if cfg, ok = loadConfig(a.files, stderr); !ok {
+			return "", false
+		}
 	}
-	if len(a.files) == 0 {
-		fmt.Fprintln(stderr, "name the daemon: --config FILE (its server.listen) or --api http://127.0.0.1:7655")
+	sess, err := openAPISession(cfg, strings.TrimRight(a.api, "/"), auth.ScopeControl, "alerts", 30*time.Second)
+	if err != nil {
+		fmt.Fprintln(stderr, "pulse:", err)
 		return "", false
 	}
-	cfg, ok := loadConfig(a.files, stderr)
-	if !ok {
-		return "", false
+	a.done = sess.Close
+	alertsClient = sess.Client
+	return sess.Base, true
+}
+
+// close ends the API session base opened.
+func (a *apiFlags) close() {
+	if a.done != nil {
+		a.done()
 	}
-	host, port, _ := net.SplitHostPort(cfg.Server.Listen)
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
-	}
-	return "http://" + net.JoinHostPort(host, port), true
 }
 
 // call does one API request and decodes the JSON answer into out.
@@ -81,7 +97,7 @@ func call(method, u string, body, out any) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	resp, err := alertsClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("is pulse serve running? %w", err)
 	}
@@ -117,6 +133,7 @@ func alertsList(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	base, ok := af.base(stderr)
+	defer af.close()
 	if !ok {
 		return 1
 	}
@@ -182,6 +199,7 @@ func ackCmd(what string, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	base, ok := af.base(stderr)
+	defer af.close()
 	if !ok {
 		return 1
 	}
@@ -221,6 +239,7 @@ func alertsSilence(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	base, ok := af.base(stderr)
+	defer af.close()
 	if !ok {
 		return 1
 	}
@@ -243,6 +262,7 @@ func alertsSilences(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	base, ok := af.base(stderr)
+	defer af.close()
 	if !ok {
 		return 1
 	}
@@ -267,6 +287,7 @@ func alertsUnsilence(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	base, ok := af.base(stderr)
+	defer af.close()
 	if !ok {
 		return 1
 	}

@@ -64,6 +64,7 @@ func TestMCPEndToEnd(t *testing.T) {
 	writeFile(t, cfg, fmt.Sprintf(`server {
   listen   = %q
   data_dir = "data"
+  auth     = "none" # loopback; authentication has its own tests
 }
 connection "vmware-vsphere" "vc" {
   endpoint      = "https://%s/sdk"

@@ -218,6 +218,11 @@ func TestAlertsCommands(t *testing.T) {
 	if code, _, e := pulse(t, dir, "alerts", "ack", "--config", cfg, "--by", "ann", "platform/nope"); code != 1 || !strings.Contains(e, "no active alert") {
 		t.Fatalf("ack of unknown: %d %s", code, e)
 	}
+	// --api names the core by URL: the token then comes from PULSE_TOKEN.
+	if code, _, e := pulse(t, dir, "alerts", "silence", "--api", "http://"+addr, "--for", "1h", "--by", "ann", "--platform", "proxmox-pmg"); code != 1 || !strings.Contains(e, "needs authentication") {
+		t.Fatalf("silence without a token: %d %s", code, e)
+	}
+	t.Setenv(tokenEnv, newToken(t, dir, cfg, "control"))
 	if code, o, e := pulse(t, dir, "alerts", "silence", "--api", "http://"+addr, "--for", "1h", "--by", "ann", "--platform", "proxmox-pmg"); code != 0 || !strings.Contains(o, "silence ") {
 		t.Fatalf("silence: %d %s %s", code, o, e)
 	}

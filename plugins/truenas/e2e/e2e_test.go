@@ -106,6 +106,7 @@ func writeConfig(t *testing.T, dir, listen, endpoint, control string) string {
 	src := fmt.Sprintf(`server {
   listen     = %q
   data_dir   = "data"
+  auth       = "none" # loopback; authentication has its own tests
   plugin_dir = %q
 }
 connection "truenas" "nas" {
