@@ -88,7 +88,6 @@ func runAction(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-
 func whoami() string {
 	if u, err := user.Current(); err == nil && u.Username != "" {
 		return u.Username
