@@ -64,7 +64,11 @@ func TestAgentEndToEnd(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = core.Process.Kill(); _ = core.Wait() })
 	var agents []agentRow
-	waitFor(t, "the API", 15*time.Second, func() bool { return getJSON(base+"/api/v1/agents", &agents) == nil })
+	var listed struct {
+		Count  int        `json:"count"`
+		Agents []agentRow `json:"agents"`
+	}
+	waitFor(t, "the API", 15*time.Second, func() bool { return getJSON(base+"/api/v1/agents", &listed) == nil })
 
 	code, fp, stderr := pulse(t, dir, "agent", "server-fingerprint", "--config", cfg)
 	fp = strings.TrimSpace(fp)
@@ -145,7 +149,11 @@ func TestAgentEndToEnd(t *testing.T) {
 	}
 	before := agents[0].LastSeq
 	waitFor(t, "a report from pulse-agent run", 10*time.Second, func() bool {
-		return getJSON(base+"/api/v1/agents", &agents) == nil && len(agents) == 1 && agents[0].LastSeq > before
+		if getJSON(base+"/api/v1/agents", &listed) != nil || listed.Count != 1 || len(listed.Agents) != 1 {
+			return false
+		}
+		agents = listed.Agents
+		return agents[0].LastSeq > before
 	})
 	_ = runCmd.Process.Signal(os.Interrupt)
 	_ = runCmd.Wait()

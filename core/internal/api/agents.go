@@ -24,7 +24,7 @@ func (s *Server) agents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.agentList == nil {
-		writeJSON(w, http.StatusOK, []agentgw.Agent{})
+		writeJSON(w, http.StatusOK, agentsResponse{Agents: []agentgw.Agent{}})
 		return
 	}
 	list, err := s.agentList.List(r.Context())
@@ -33,5 +33,14 @@ func (s *Server) agents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "listing agents failed; see the core's log")
 		return
 	}
-	writeJSON(w, http.StatusOK, list)
+	if list == nil {
+		list = []agentgw.Agent{}
+	}
+	writeJSON(w, http.StatusOK, agentsResponse{Count: len(list), Agents: list})
+}
+
+// agentsResponse is GET /api/v1/agents' answer, shaped like the other lists.
+type agentsResponse struct {
+	Count  int             `json:"count"`
+	Agents []agentgw.Agent `json:"agents"`
 }
