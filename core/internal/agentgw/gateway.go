@@ -295,6 +295,21 @@ func (g *Gateway) doReport(r *http.Request) (uint64, error) {
 	if _, err := g.sink.ApplySnapshot(ctx, src, snap, now); err != nil {
 		return 0, fmt.Errorf("apply report of %s: %w", fp, err)
 	}
+	if d := rep.Telemetry.Docker; d != nil {
+		dsrc := resource.SourceRef{Platform: PlatformDocker, Connection: ConnectionName(fp)}
+		ds := ProjectDocker(fp, rep.Telemetry.Identity.Hostname, d, now)
+		var err error
+		if d.Reachable {
+			_, err = g.sink.ApplySnapshot(ctx, dsrc, ds, now)
+		} else {
+			// An unreachable engine says nothing about its containers: keep
+			// them, mark the engine offline and raise its alert.
+			_, err = g.sink.ApplyDelta(ctx, dsrc, resource.Delta{Upserts: ds.Resources, Alerts: ds.Alerts}, now)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("apply docker report of %s: %w", fp, err)
+		}
+	}
 	g.mu.Lock()
 	delete(g.stale, fp)
 	g.mu.Unlock()
