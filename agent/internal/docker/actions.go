@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/moby/moby/client"
 )
@@ -30,4 +31,20 @@ func (m *Module) Execute(ctx context.Context, action, target string) (string, er
 		return "", fmt.Errorf("%s container %s: %w", action, shortID(target), err)
 	}
 	return fmt.Sprintf("container %s: %s done", shortID(target), action), nil
+}
+
+// Executor adapts the module to the command channel: targets are the
+// app-container native ids the core projects ("container:<id>").
+type Executor struct{ M *Module }
+
+// Actions are the container actions.
+func (e Executor) Actions() []string { return Actions }
+
+// Execute runs a container action on "container:<id>".
+func (e Executor) Execute(ctx context.Context, action, target string, _ map[string]string) (string, error) {
+	id, ok := strings.CutPrefix(target, "container:")
+	if !ok {
+		return "", fmt.Errorf("target %q is not a container (want container:<id>)", target)
+	}
+	return e.M.Execute(ctx, action, id)
 }

@@ -51,6 +51,8 @@ type Gateway struct {
 	// stale holds the agents marked stale or revoked in the store, with the
 	// reason, so the watcher does each once.
 	stale map[string]string
+	// chans are the agents' open command channels.
+	chans channels
 }
 
 type cachedKey struct {
@@ -81,8 +83,9 @@ func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+agentwire.PathEnroll, g.enroll)
 	mux.HandleFunc("POST "+agentwire.PathReport, g.report)
+	mux.HandleFunc("GET "+agentwire.PathCommands, g.commands)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s; the agent listener serves POST %s and POST %s", r.Method, r.URL.Path, agentwire.PathEnroll, agentwire.PathReport))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s; the agent listener serves POST %s, POST %s and GET %s (WebSocket)", r.Method, r.URL.Path, agentwire.PathEnroll, agentwire.PathReport, agentwire.PathCommands))
 	})
 	return mux
 }

@@ -115,11 +115,24 @@ type Executor interface {
 	Execute(ctx context.Context, platform, connection string, a sdk.Action) (string, error)
 }
 
+// Agents routes actions on an agent-backed platform's resources to the
+// pulse-agent that reported them, over its command channel.
+type Agents interface {
+	// AgentActions returns the actions the agent owning connection declared
+	// for platform and whether commands are enabled on it; an error when
+	// the agent has no command channel open (offline).
+	AgentActions(platform, connection string) (actions []string, commandsEnabled bool, err error)
+	// AgentExecute runs one action through that agent. An error wrapping
+	// sdk.ErrActionRefused means the agent refused and nothing ran.
+	AgentExecute(ctx context.Context, platform, connection string, a sdk.Action) (string, error)
+}
+
 // Service is the control path.
 type Service struct {
-	res   Resources
-	exec  Executor
-	audit *Audit
+	res    Resources
+	exec   Executor
+	agents Agents
+	audit  *Audit
 	cfg   config.Control
 	log   hclog.Logger
 	now   func() time.Time
@@ -131,6 +144,13 @@ func New(res Resources, exec Executor, audit *Audit, cfg config.Control, log hcl
 		cfg.Timeout = config.DefaultControlTimeout
 	}
 	return &Service{res: res, exec: exec, audit: audit, cfg: cfg, log: log.Named("control"), now: time.Now}
+}
+
+// WithAgents lets the service act on agent-backed platforms through the
+// agents' command channels.
+func (s *Service) WithAgents(a Agents) *Service {
+	s.agents = a
+	return s
 }
 
 var actionRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
@@ -163,7 +183,13 @@ func (s *Service) Request(ctx context.Context, req Request) (Result, error) {
 		"connection", r.Connection, "action", r.Action)
 	actx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	start := time.Now()
-	msg, err := s.exec.Execute(actx, r.Platform, r.Connection, sdk.Action{Name: r.Action, Target: r.NativeID, Params: params})
+	act := sdk.Action{Name: r.Action, Target: r.NativeID, Params: params}
+	var msg string
+	if s.viaAgent(r.Platform) {
+		msg, err = s.agents.AgentExecute(actx, r.Platform, r.Connection, act)
+	} else {
+		msg, err = s.exec.Execute(actx, r.Platform, r.Connection, act)
+	}
 	cancel()
 	r.DurationMS = float64(time.Since(start).Microseconds()) / 1000
 	var result error
@@ -172,7 +198,11 @@ func (s *Service) Request(ctx context.Context, req Request) (Result, error) {
 		r.Outcome, r.Message = OutcomeSucceeded, msg
 	case errors.Is(err, sdk.ErrActionRefused):
 		// The plugin refused (unknown app, wrong target kind ...): nothing ran.
-		r.Outcome, r.Reason = OutcomeRefused, "the "+r.Platform+" plugin refused: "+err.Error()
+		who := "the " + r.Platform + " plugin"
+		if s.viaAgent(r.Platform) {
+			who = "the pulse-agent"
+		}
+		r.Outcome, r.Reason = OutcomeRefused, who+" refused: "+err.Error()
 		result = fmt.Errorf("%w: %s", ErrRefused, r.Reason)
 	default:
 		r.Outcome, r.Message = OutcomeFailed, err.Error()
@@ -216,14 +246,18 @@ func (s *Service) check(r *Result) (string, error) {
 		class = p.Floor.Class(platform.SurfaceAssistantControl)
 	}
 	r.Classification = string(class)
-	if why := classRefusal(p, class); why != "" {
+	agentRoute := s.agents != nil && class == platform.ClassSupported && p.Mode == platform.ModeAgentBacked && p.Supported()
+	if why := classRefusal(p, class); why != "" && !agentRoute {
 		return why, ErrRefused
 	}
 	// 2. The operator's configuration.
 	if ok, why := s.cfg.Allows(src.Platform, src.Connection, r.Action); !ok {
 		return why, ErrRefused
 	}
-	// 3. The plugin's declaration.
+	// 3. The agent's or the plugin's declaration.
+	if agentRoute {
+		return agentDeclared(s.agents, src, r.Action)
+	}
 	declared, err := s.exec.Actions(src.Platform, src.Connection)
 	if err != nil {
 		return "cannot reach the plugin that would act: " + err.Error(), ErrRefused
@@ -244,7 +278,7 @@ func classRefusal(p platform.Platform, class platform.Class) string {
 	case !p.Supported():
 		return fmt.Sprintf("%s is %s, not supported: Pulse never acts on it (assistant control: %s)", p.ID, p.SupportState(), class)
 	case class == platform.ClassSupported && p.Mode == platform.ModeAgentBacked:
-		return fmt.Sprintf("assistant control for %s is supported through its enrolled pulse-agent, and the core's agent control channel is not built yet", p.ID)
+		return fmt.Sprintf("assistant control for %s is supported through its enrolled pulse-agent, and this core has no agent command channel (server.agent_listen is not set)", p.ID)
 	case class == platform.ClassSupported:
 		return ""
 	case class == platform.ClassAugmentationOnly:
@@ -304,3 +338,32 @@ func stringParams(in map[string]any) (map[string]string, error) {
 
 // List returns audit records, newest first.
 func (s *Service) List(ctx context.Context, f Filter) ([]Result, error) { return s.audit.List(ctx, f) }
+
+// viaAgent reports whether actions of platform go through agents.
+func (s *Service) viaAgent(p string) bool {
+	if s.agents == nil {
+		return false
+	}
+	pl, ok := platform.Lookup(platform.ID(p))
+	return ok && pl.Mode == platform.ModeAgentBacked
+}
+
+// agentDeclared checks that the owning agent is online, runs with commands
+// enabled and declared the action.
+func agentDeclared(a Agents, src resource.Source, action string) (string, error) {
+	declared, enabled, err := a.AgentActions(src.Platform, src.Connection)
+	if err != nil {
+		return fmt.Sprintf("the pulse-agent that reports this %s resource is offline (no command channel open): %v", src.Platform, err), ErrRefused
+	}
+	if !enabled {
+		return "commands are not enabled on the pulse-agent that reports this resource (the operator starts it with --enable-commands)", ErrRefused
+	}
+	if !slices.Contains(declared, action) {
+		list := "no actions"
+		if len(declared) > 0 {
+			list = strings.Join(declared, ", ")
+		}
+		return fmt.Sprintf("the pulse-agent does not declare %s action %q (it declares %s)", src.Platform, action, list), ErrRefused
+	}
+	return "", nil
+}
