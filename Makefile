@@ -19,6 +19,7 @@ build:
 	@for s in $(SIMS); do echo "build $(BIN)/$$(basename $$s)"; \
 		$(GO) build -o $(BIN)/$$(basename $$s) ./$$s || exit 1; done
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(BIN)/pulse-agent ./agent/cmd/pulse-agent
+	$(GO) build -o $(BIN)/pulse-sim-docker ./agent/cmd/pulse-sim-docker
 
 # The lab: simulators of every platform built so far, and the core polling them.
 run: build

@@ -29,7 +29,7 @@ type Config struct {
 	// BackoffBase is the first retry delay (default 1s); BackoffCap caps
 	// it (default 5m).
 	BackoffBase, BackoffCap time.Duration
-	Log        hclog.Logger
+	Log                     hclog.Logger
 	// Sent, when set (tests, benchmarks), is called after every accepted
 	// report.
 	Sent func(kind string)

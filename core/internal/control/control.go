@@ -133,9 +133,9 @@ type Service struct {
 	exec   Executor
 	agents Agents
 	audit  *Audit
-	cfg   config.Control
-	log   hclog.Logger
-	now   func() time.Time
+	cfg    config.Control
+	log    hclog.Logger
+	now    func() time.Time
 }
 
 // New builds the service.

@@ -34,6 +34,10 @@ type Container struct {
 	MemUsed, MemLimit            uint64 // MemLimit 0: unlimited
 	CPUTotal                     uint64 // ns of CPU used so far
 	PublicPort, PrivatePort      uint16
+	// Started is when it last started (zero: two hours before the fake
+	// started); start and restart reset it, so the status text moves as an
+	// engine's does ("Up 3 seconds").
+	Started time.Time
 }
 
 // Service is one fake swarm service.
@@ -277,7 +281,7 @@ func (e *Engine) container(w http.ResponseWriter, r *http.Request, ref, op strin
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
-		c.State, c.ExitCode, c.OOMKilled = "running", 0, false
+		c.State, c.ExitCode, c.OOMKilled, c.Started = "running", 0, false, time.Now()
 		w.WriteHeader(http.StatusNoContent)
 	case r.Method == http.MethodPost && op == "stop":
 		if c.State != "running" {
@@ -287,7 +291,7 @@ func (e *Engine) container(w http.ResponseWriter, r *http.Request, ref, op strin
 		c.State, c.ExitCode = "exited", 0
 		w.WriteHeader(http.StatusNoContent)
 	case r.Method == http.MethodPost && op == "restart":
-		c.State, c.ExitCode, c.OOMKilled = "running", 0, false
+		c.State, c.ExitCode, c.OOMKilled, c.Started = "running", 0, false, time.Now()
 		c.Restarts++
 		w.WriteHeader(http.StatusNoContent)
 	default:

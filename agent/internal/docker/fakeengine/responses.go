@@ -84,10 +84,14 @@ func labels(c *Container) obj {
 func status(c *Container) string {
 	switch c.State {
 	case "running":
-		if c.Health != "" {
-			return "Up 2 hours (" + c.Health + ")"
+		up := "Up 2 hours"
+		if !c.Started.IsZero() {
+			up = "Up " + human(time.Since(c.Started))
 		}
-		return "Up 2 hours"
+		if c.Health != "" {
+			return up + " (" + c.Health + ")"
+		}
+		return up
 	case "exited":
 		return "Exited (" + itoa(c.ExitCode) + ") 5 minutes ago"
 	default:
@@ -168,4 +172,18 @@ func (e *Engine) services() []any {
 		out = append(out, sv)
 	}
 	return out
+}
+
+// human is the engine's rough duration text.
+func human(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return "Less than a second"
+	case d < time.Minute:
+		return itoa(int(d/time.Second)) + " seconds"
+	case d < time.Hour:
+		return itoa(int(d/time.Minute)) + " minutes"
+	default:
+		return itoa(int(d/time.Hour)) + " hours"
+	}
 }
