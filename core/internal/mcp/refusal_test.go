@@ -69,7 +69,7 @@ func TestRefusals(t *testing.T) {
 		{"supported platform, missing action", "run_action", map[string]any{"resource": app.ID},
 			[]string{"action is required; docker declares restart"}},
 		{"confirmed, but this core has no control path", "run_action", map[string]any{"resource": app.ID, "action": "restart", "confirm": true},
-			[]string{"the core has no control path (HTTP 404 from POST /api/v1/resources/" + app.ID + "/actions"}},
+			[]string{"the core refused the action (HTTP 503): control is not available in this core"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
