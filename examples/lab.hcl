@@ -5,6 +5,8 @@
 server {
   listen    = "127.0.0.1:7655"
   data_dir  = "../.lab/data" # relative to this file
+  # The lab's pulse-agent (docker module against pulse-sim-docker) reports here.
+  agent_listen = "127.0.0.1:7656"
   log_level = "info"
 }
 

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -65,7 +66,23 @@ func runLab(args []string, stdout, stderr io.Writer) int {
 		case <-ctx.Done():
 		}
 	}()
-	if err := daemon.Run(ctx, cfg, log, version, ready); err != nil {
+	agentReady := make(chan string, 1)
+	var agent atomic.Pointer[labAgent]
+	defer func() { agent.Load().stop() }()
+	go func() {
+		select {
+		case addr := <-agentReady:
+			a, err := startLabAgent(ctx, files, cfg.Server.DataDir, addr, stderr)
+			if err != nil {
+				fmt.Fprintln(stderr, "pulse lab: no lab agent:", err)
+				return
+			}
+			agent.Store(a)
+			fmt.Fprintln(stdout, "lab pulse-agent running (docker module, commands enabled)")
+		case <-ctx.Done():
+		}
+	}()
+	if err := daemon.RunWith(ctx, cfg, log, version, daemon.Hooks{APIReady: ready, AgentReady: agentReady}); err != nil {
 		log.Error("pulse stopped", "error", err)
 		return 1
 	}
