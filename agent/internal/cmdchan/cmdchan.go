@@ -54,9 +54,7 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Run keeps the channel open until ctx ends, reconnecting with a capped
-// backoff.
-func Run(ctx context.Context, o Options) {
+func withDefaults(o Options) Options {
 	if o.Log == nil {
 		o.Log = hclog.NewNullLogger()
 	}
@@ -66,6 +64,13 @@ func Run(ctx context.Context, o Options) {
 	if o.Timeout <= 0 {
 		o.Timeout = 60 * time.Second
 	}
+	return o
+}
+
+// Run keeps the channel open until ctx ends, reconnecting with a capped
+// backoff.
+func Run(ctx context.Context, o Options) {
+	o = withDefaults(o)
 	backoff := time.Second
 	for ctx.Err() == nil {
 		start := time.Now()
@@ -108,15 +113,7 @@ func Hello(o Options) (hello, sig string, err error) {
 
 // Serve opens one channel and serves it until it closes.
 func Serve(ctx context.Context, o Options) error {
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Log == nil {
-		o.Log = hclog.NewNullLogger()
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = 60 * time.Second
-	}
+	o = withDefaults(o)
 	hello, sig, err := Hello(o)
 	if err != nil {
 		return err
