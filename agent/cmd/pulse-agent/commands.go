@@ -8,6 +8,7 @@ import (
 	"github.com/pulsehost/pulse/agent/internal/client"
 	"github.com/pulsehost/pulse/agent/internal/cmdchan"
 	"github.com/pulsehost/pulse/agent/internal/docker"
+	"github.com/pulsehost/pulse/agent/internal/pveguest"
 )
 
 // runCommands keeps the command channel to the core open. It opens even
@@ -22,6 +23,10 @@ func runCommands(ctx context.Context, l *loaded, r *resolved, log hclog.Logger) 
 	ex := map[string]cmdchan.Executor{}
 	if r.docker != nil {
 		ex["docker"] = docker.Executor{M: r.docker}
+	}
+	// On a Proxmox VE node: proxmox-pve's augmentation-only guest actions.
+	if pve := (pveguest.Executor{}); pve.Available() {
+		ex["proxmox-pve"] = pve
 	}
 	cmdchan.Run(ctx, cmdchan.Options{Server: l.s.Server, HTTP: hc, Signer: l.key.Signer, CommandsEnabled: r.commands,
 		Executors: ex, Log: log.Named("commands")})

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/pulsehost/pulse/core/internal/config"
+	"github.com/pulsehost/pulse/core/resource"
 	"github.com/pulsehost/pulse/plugins/sdk"
 )
 
@@ -75,6 +76,49 @@ func TestAgentRoute(t *testing.T) {
 			list, err := audit.List(context.Background(), Filter{})
 			if err != nil || len(list) != 1 || list[0].Outcome != tc.outcome {
 				t.Fatalf("audit: %v %+v", err, list)
+			}
+		})
+	}
+}
+
+// TestAugmentationOnlyThroughTheNodesAgent: a PVE guest's action goes to
+// the pulse-agent augmenting the node it runs on, as qemu/<vmid>; without
+// such an agent it is refused.
+func TestAugmentationOnlyThroughTheNodesAgent(t *testing.T) {
+	on := config.Control{Enabled: true}
+	for _, tc := range []struct {
+		name     string
+		withNode bool
+		agents   fakeAgents
+		outcome  string
+		has      string
+	}{
+		{"through the node's agent", true, fakeAgents{online: true, enabled: true, declared: []string{"reboot", "shutdown", "start", "stop"},
+			answer: func(a sdk.Action) (string, error) { return "qm " + a.Name + " " + a.Target, nil }}, OutcomeSucceeded, "through the pulse-agent on the node: qm shutdown qemu/100"},
+		{"no agent on the node", false, fakeAgents{online: true, enabled: true, declared: []string{"shutdown"}}, OutcomeRefused, "has no live agent augmenting its node"},
+		{"node agent without commands", true, fakeAgents{online: true}, OutcomeRefused, "commands are not enabled"},
+		{"node agent offline", true, fakeAgents{}, OutcomeRefused, "offline"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			exec := &fakeExec{declared: map[string][]string{}}
+			s, _ := newService(t, on, exec)
+			store := s.res.(fakeResources)
+			vm := res("vm-100", "proxmox-pve", "lab", "100", "vm")
+			vm.Relationships = append(vm.Relationships, resource.Relation{Kind: resource.RelRunsOn, Target: "node-1"})
+			store["vm-100"] = vm
+			node := res("node-1", "proxmox-pve", "lab", "node/pve1", "agent")
+			if tc.withNode {
+				node.Sources = append(node.Sources, resource.Source{Platform: "agent", Connection: "SHA256:nodeagent", NativeID: "host", Role: resource.RoleAugment})
+			}
+			store["node-1"] = node
+			ag := tc.agents
+			s.WithAgents(&ag)
+			r, _ := s.Request(context.Background(), Request{Actor: "test", ResourceID: "vm-100", Action: "shutdown"})
+			if r.Outcome != tc.outcome || !strings.Contains(r.Reason+r.Message, tc.has) {
+				t.Errorf("outcome %q %q, want %q containing %q", r.Outcome, r.Reason+r.Message, tc.outcome, tc.has)
+			}
+			if len(exec.calls) > 0 {
+				t.Error("an augmentation-only action went through the API plugin")
 			}
 		})
 	}

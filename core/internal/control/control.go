@@ -4,8 +4,9 @@
 //
 //  1. resolves the resource and the source that owns it,
 //  2. checks the governed classification of the platform's assistant-control
-//     surface: only `supported` acts; `augmentation-only` acts only through an
-//     enrolled agent on that host (not built yet, so refused saying so);
+//     surface: only `supported` acts (agent-backed platforms through the
+//     agent that reports the resource); `augmentation-only` acts only through
+//     the enrolled agent augmenting the guest's node (WithAgents);
 //     `read-only`, `n/a` and admitted platforms never act,
 //  3. checks the operator's control block (off unless enabled, optionally
 //     narrowed per connection to named actions),
@@ -87,7 +88,13 @@ type Result struct {
 	Reason string `json:"reason,omitempty"`
 	// DurationMS is how long the action ran.
 	DurationMS float64 `json:"duration_ms"`
+
+	// via is the augmenting agent an augmentation-only action goes through.
+	via *agentVia
 }
+
+// agentVia names the agent connection and the target it acts on.
+type agentVia struct{ connection, target string }
 
 // Errors Request wraps, so callers can map outcomes (HTTP status, exit code).
 var (
@@ -185,9 +192,16 @@ func (s *Service) Request(ctx context.Context, req Request) (Result, error) {
 	start := time.Now()
 	act := sdk.Action{Name: r.Action, Target: r.NativeID, Params: params}
 	var msg string
-	if s.viaAgent(r.Platform) {
+	switch {
+	case r.via != nil:
+		act.Target = r.via.target
+		msg, err = s.agents.AgentExecute(actx, r.Platform, r.via.connection, act)
+		if err == nil {
+			msg = "through the pulse-agent on the node: " + msg
+		}
+	case s.viaAgent(r.Platform):
 		msg, err = s.agents.AgentExecute(actx, r.Platform, r.Connection, act)
-	} else {
+	default:
 		msg, err = s.exec.Execute(actx, r.Platform, r.Connection, act)
 	}
 	cancel()
@@ -199,7 +213,7 @@ func (s *Service) Request(ctx context.Context, req Request) (Result, error) {
 	case errors.Is(err, sdk.ErrActionRefused):
 		// The plugin refused (unknown app, wrong target kind ...): nothing ran.
 		who := "the " + r.Platform + " plugin"
-		if s.viaAgent(r.Platform) {
+		if s.viaAgent(r.Platform) || r.via != nil {
 			who = "the pulse-agent"
 		}
 		r.Outcome, r.Reason = OutcomeRefused, who+" refused: "+err.Error()
@@ -247,7 +261,15 @@ func (s *Service) check(r *Result) (string, error) {
 	}
 	r.Classification = string(class)
 	agentRoute := s.agents != nil && class == platform.ClassSupported && p.Mode == platform.ModeAgentBacked && p.Supported()
-	if why := classRefusal(p, class); why != "" && !agentRoute {
+	augRoute := s.agents != nil && class == platform.ClassAugmentationOnly && p.Supported()
+	if augRoute {
+		conn, target, why := s.augmentingAgent(res)
+		if why != "" {
+			return why, ErrRefused
+		}
+		r.via = &agentVia{connection: conn, target: target}
+	}
+	if why := classRefusal(p, class); why != "" && !agentRoute && !augRoute {
 		return why, ErrRefused
 	}
 	// 2. The operator's configuration.
@@ -257,6 +279,9 @@ func (s *Service) check(r *Result) (string, error) {
 	// 3. The agent's or the plugin's declaration.
 	if agentRoute {
 		return agentDeclared(s.agents, src, r.Action)
+	}
+	if r.via != nil {
+		return agentDeclared(s.agents, resource.Source{Platform: src.Platform, Connection: r.via.connection}, r.Action)
 	}
 	declared, err := s.exec.Actions(src.Platform, src.Connection)
 	if err != nil {
@@ -366,4 +391,36 @@ func agentDeclared(a Agents, src resource.Source, action string) (string, error)
 		return fmt.Sprintf("the pulse-agent does not declare %s action %q (it declares %s)", src.Platform, action, list), ErrRefused
 	}
 	return "", nil
+}
+
+// augmentingAgent finds the enrolled pulse-agent through which an
+// augmentation-only guest action runs: the agent source augmenting the
+// guest's node (the resource it runs on), or the resource itself. The
+// target is the guest as qm/pct know it (qemu/<vmid>, lxc/<vmid>).
+func (s *Service) augmentingAgent(res resource.Resource) (conn, target, why string) {
+	src, _ := primary(res)
+	switch res.Type {
+	case resource.TypeVM:
+		target = "qemu/" + src.NativeID
+	case resource.TypeSystemContainer:
+		target = "lxc/" + src.NativeID
+	default:
+		target = src.NativeID
+	}
+	candidates := []resource.Resource{res}
+	for _, rel := range res.Relationships {
+		if rel.Kind == resource.RelRunsOn {
+			if host, ok := s.res.Resource(rel.Target); ok {
+				candidates = append(candidates, host)
+			}
+		}
+	}
+	for _, c := range candidates {
+		for _, so := range c.Sources {
+			if so.Platform == "agent" && so.Role == resource.RoleAugment && !so.Stale {
+				return so.Connection, target, ""
+			}
+		}
+	}
+	return "", "", fmt.Sprintf("assistant control for %s is augmentation-only: it acts only through an enrolled pulse-agent on the guest's node, and %s has no live agent augmenting its node", src.Platform, res.Name)
 }
