@@ -83,7 +83,7 @@ connection "proxmox-pve" "lab" {}
 		{"two server blocks", "server {}\nserver {\n}\n",
 			[]want{{"t.hcl:2:1", []string{"a second server block", "the first is at t.hcl:1:1"}}}},
 		{"unknown server attribute", "server {\n  lisen = \"x\"\n}\n",
-			[]want{{"t.hcl:2:3", []string{`unknown attribute "lisen" in the server block`, `did you mean "listen"?`, "valid attributes are: data_dir, listen, log_format, log_level, plugin_dir"}}}},
+			[]want{{"t.hcl:2:3", []string{`unknown attribute "lisen" in the server block`, `did you mean "listen"?`, "valid attributes are: agent_listen, data_dir, listen, log_format, log_level, plugin_dir"}}}},
 		{"bad log level", "server {\n  log_level = \"loud\"\n}\n",
 			[]want{{"t.hcl:2:15", []string{`log_level "loud" is not valid`, `"trace", "debug", "info", "warn", "error"`}}}},
 		{"bad log format", "server {\n  log_format = \"xml\"\n}\n",
