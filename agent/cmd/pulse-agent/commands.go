@@ -7,7 +7,6 @@ import (
 
 	"github.com/pulsehost/pulse/agent/internal/client"
 	"github.com/pulsehost/pulse/agent/internal/cmdchan"
-	"github.com/pulsehost/pulse/agent/internal/docker"
 	"github.com/pulsehost/pulse/agent/internal/pveguest"
 )
 
@@ -22,7 +21,7 @@ func runCommands(ctx context.Context, l *loaded, r *resolved, log hclog.Logger) 
 	}
 	ex := map[string]cmdchan.Executor{}
 	if r.docker != nil {
-		ex["docker"] = docker.Executor{M: r.docker}
+		ex["docker"] = r.dockerExec
 	}
 	// On a Proxmox VE node: proxmox-pve's augmentation-only guest actions.
 	if pve := (pveguest.Executor{}); pve.Available() {

@@ -6,8 +6,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/pulsehost/pulse/agent/internal/cmdchan"
 	"github.com/pulsehost/pulse/agent/internal/collect"
-	"github.com/pulsehost/pulse/agent/internal/docker"
 	"github.com/pulsehost/pulse/agent/internal/settings"
 )
 
@@ -36,8 +36,9 @@ func (mf *moduleFlags) set(name string) bool {
 
 // resolved is what the flags and the settings decided.
 type resolved struct {
-	docker   *docker.Module
-	commands bool
+	docker     collect.Module
+	dockerExec cmdchan.Executor
+	commands   bool
 }
 
 // resolve combines flags (first), agent.json and auto-detection; s may be nil.
@@ -52,7 +53,7 @@ func (mf *moduleFlags) resolve(s *settings.Settings, log hclog.Logger) (*resolve
 			host = s.DockerHost
 		}
 	}
-	host = docker.ResolveHost(host)
+	host = dockerHost(host)
 	var on bool
 	switch {
 	case mf.set("enable-docker"):
@@ -60,14 +61,14 @@ func (mf *moduleFlags) resolve(s *settings.Settings, log hclog.Logger) (*resolve
 	case s != nil && s.EnableDocker != nil:
 		on = *s.EnableDocker
 	default:
-		on = docker.SocketExists(host)
+		on = dockerSocketExists(host)
 	}
 	if on {
-		m, err := docker.New(docker.Options{Host: host, CommandsEnabled: r.commands})
+		m, ex, err := openDocker(host, r.commands)
 		if err != nil {
 			return nil, fmt.Errorf("docker module: %w", err)
 		}
-		r.docker = m
+		r.docker, r.dockerExec = m, ex
 		log.Info("docker module on", "host", host, "commands", r.commands)
 	}
 	return r, nil
