@@ -231,3 +231,15 @@ func FingerprintOf(connection string) (string, bool) {
 	}
 	return strings.NewReplacer("_", "/", "-", "+").Replace(connection), true
 }
+
+// closeChannel closes an agent's command channel (revoked).
+func (g *Gateway) closeChannel(fp, reason string) {
+	g.chans.init()
+	g.chans.mu.Lock()
+	ch := g.chans.open[fp]
+	delete(g.chans.open, fp)
+	g.chans.mu.Unlock()
+	if ch != nil {
+		_ = ch.conn.Close(websocket.StatusPolicyViolation, reason)
+	}
+}

@@ -86,7 +86,13 @@ func TestCommandChannel(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("round trip %s", d)
 	}
-	_ = conn.Close(websocket.StatusNormalClosure, "bye")
+	// Revocation closes the channel.
+	if err := RevokeAgent(context.Background(), e.db, k.fp, e.clock.now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.gw.CheckStale(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	waitCond(t, func() bool { _, _, err := e.gw.Declared(k.fp, "docker"); return errors.Is(err, ErrAgentOffline) })
 	if _, err := e.gw.Dispatch(context.Background(), k.fp, agentwire.Command{Platform: "docker", Action: "restart"}); !errors.Is(err, ErrAgentOffline) {
 		t.Errorf("after close: %v", err)

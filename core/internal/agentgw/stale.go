@@ -37,6 +37,9 @@ func (g *Gateway) CheckStale(ctx context.Context) error {
 		return err
 	}
 	for _, a := range agents {
+		if a.State == StateRevoked {
+			g.closeChannel(a.Fingerprint, "agent key revoked")
+		}
 		if a.LastReport == nil {
 			continue // nothing in the store yet
 		}
