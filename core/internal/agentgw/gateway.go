@@ -313,6 +313,12 @@ func (g *Gateway) doReport(r *http.Request) (uint64, error) {
 			return 0, fmt.Errorf("apply docker report of %s: %w", fp, err)
 		}
 	}
+	if k := rep.Telemetry.Kubernetes; k != nil && k.ClusterUID != "" {
+		ksrc := resource.SourceRef{Platform: PlatformKubernetes, Connection: ConnectionName(fp)}
+		if _, err := g.sink.ApplySnapshot(ctx, ksrc, ProjectKubernetes(k, now), now); err != nil {
+			return 0, fmt.Errorf("apply kubernetes report of %s: %w", fp, err)
+		}
+	}
 	g.mu.Lock()
 	delete(g.stale, fp)
 	g.mu.Unlock()
