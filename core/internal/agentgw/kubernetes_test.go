@@ -18,7 +18,7 @@ func TestKubernetesIsASeparateSource(t *testing.T) {
 	e.enroll(k)
 	tel := telemetry("node1")
 	tel.Kubernetes = &agentwire.Kubernetes{ClusterUID: "0b7c-uid", Name: "lab", Version: "v1.33.1",
-		Nodes: []agentwire.K8sNode{{Name: "n1", Ready: true, CPUCapacity: 8, MemCapacity: 32 << 30}, {Name: "n2", Ready: false}},
+		Nodes:       []agentwire.K8sNode{{Name: "n1", Ready: true, CPUCapacity: 8, MemCapacity: 32 << 30}, {Name: "n2", Ready: false}},
 		Deployments: []agentwire.K8sDeployment{{Namespace: "shop", Name: "web", Desired: 3, Updated: 3, Ready: 2, Available: 2}},
 		Pods: []agentwire.K8sPod{{Namespace: "shop", Name: "web-1", Phase: "Running", Node: "n1", Deployment: "web", Restarts: 7,
 			Reasons: []string{"CrashLoopBackOff"}, MemLimit: 256 << 20}},
