@@ -18,6 +18,8 @@ type moduleFlags struct {
 	enableDocker   *bool
 	dockerHost     *string
 	enableCommands *bool
+	enableKube     *bool
+	kubeconfig     *string
 }
 
 func addModuleFlags(fs *flag.FlagSet) *moduleFlags {
@@ -25,6 +27,8 @@ func addModuleFlags(fs *flag.FlagSet) *moduleFlags {
 		enableDocker:   fs.Bool("enable-docker", false, "report the container engine (Docker or Podman); default: on when its socket exists (enable_docker in agent.json)"),
 		dockerHost:     fs.String("docker-host", "", "engine address, unix:///path or tcp://host:port (default DOCKER_HOST, else unix:///var/run/docker.sock)"),
 		enableCommands: fs.Bool("enable-commands", false, "execute actions the core sends (container start/stop/restart); off by default (enable_commands in agent.json)"),
+		enableKube:     fs.Bool("enable-kubernetes", false, "report the kubernetes cluster (in-cluster service account, or --kubeconfig / KUBECONFIG); the pulse-agent-k8s build (enable_kubernetes in agent.json)"),
+		kubeconfig:     fs.String("kubeconfig", "", "kubeconfig file (default KUBECONFIG, else in-cluster)"),
 	}
 }
 
@@ -36,6 +40,7 @@ func (mf *moduleFlags) set(name string) bool {
 
 // resolved is what the flags and the settings decided.
 type resolved struct {
+	kube       collect.Module
 	docker     collect.Module
 	dockerExec cmdchan.Executor
 	commands   bool
@@ -71,12 +76,33 @@ func (mf *moduleFlags) resolve(s *settings.Settings, log hclog.Logger) (*resolve
 		r.docker, r.dockerExec = m, ex
 		log.Info("docker module on", "host", host, "commands", r.commands)
 	}
+	kubeOn := *mf.enableKube
+	kubeconfig := *mf.kubeconfig
+	if s != nil {
+		if !mf.set("enable-kubernetes") {
+			kubeOn = s.EnableKubernetes
+		}
+		if kubeconfig == "" {
+			kubeconfig = s.Kubeconfig
+		}
+	}
+	if kubeOn {
+		m, err := openKube(kubeconfig)
+		if err != nil {
+			return nil, fmt.Errorf("kubernetes module: %w", err)
+		}
+		r.kube = m
+		log.Info("kubernetes module on", "kubeconfig", kubeconfig)
+	}
 	return r, nil
 }
 
 func (r *resolved) modules() []collect.Module {
-	if r.docker == nil {
-		return nil
+	var out []collect.Module
+	for _, m := range []collect.Module{r.docker, r.kube} {
+		if m != nil {
+			out = append(out, m)
+		}
 	}
-	return []collect.Module{r.docker}
+	return out
 }

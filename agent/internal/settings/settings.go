@@ -47,6 +47,10 @@ type Settings struct {
 	// EnableCommands lets the agent execute actions the core sends
 	// (--enable-commands); off by default.
 	EnableCommands bool `json:"enable_commands,omitempty"`
+	// EnableKubernetes turns the kubernetes module on (pulse-agent-k8s).
+	EnableKubernetes bool `json:"enable_kubernetes,omitempty"`
+	// Kubeconfig is the kubeconfig file (default KUBECONFIG, else in-cluster).
+	Kubeconfig string `json:"kubeconfig,omitempty"`
 }
 
 // ReportInterval parses Interval (default 30s, at least 1s).
