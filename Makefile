@@ -10,7 +10,7 @@ SIMS     := $(wildcard plugins/*/cmd/pulse-sim-*)
 PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 
-.PHONY: build run test bench generate schemas proto clean web screenshots soak fuzz
+.PHONY: build run test bench generate schemas proto clean web screenshots soak fuzz agent-k8s
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/pulse ./core/cmd/pulse
@@ -19,6 +19,11 @@ build:
 	@for s in $(SIMS); do echo "build $(BIN)/$$(basename $$s)"; \
 		$(GO) build -o $(BIN)/$$(basename $$s) ./$$s || exit 1; done
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(BIN)/pulse-agent ./agent/cmd/pulse-agent
+	$(GO) build -o $(BIN)/pulse-sim-docker ./agent/cmd/pulse-sim-docker
+
+# The agent with the kubernetes module (client-go) is its own build.
+agent-k8s:
+	CGO_ENABLED=0 $(GO) build -trimpath -tags k8s -ldflags "-s -w $(LDFLAGS)" -o $(BIN)/pulse-agent-k8s ./agent/cmd/pulse-agent
 
 # The lab: simulators of every platform built so far, and the core polling them.
 run: build

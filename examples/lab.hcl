@@ -4,7 +4,7 @@
 
 server {
   listen       = "127.0.0.1:7655"
-  agent_listen = "127.0.0.1:7656" # pulse-agent enrollment and reports (HTTPS, self-signed, pinned)
+  agent_listen = "127.0.0.1:7656" # pulse-agent enrollment, reports and its command channel (HTTPS, self-signed, pinned)
   data_dir     = "../.lab/data" # relative to this file
   log_level    = "info"
   # The lab's API is open to this machine alone (pulse warns at every start).

@@ -23,6 +23,10 @@ type Telemetry struct {
 	Interfaces []Interface `json:"interfaces,omitempty"`
 	// Temperatures are the hardware temperature sensors.
 	Temperatures []Temperature `json:"temperatures,omitempty"`
+	// Docker is the docker module's telemetry, when the module is on.
+	Docker *Docker `json:"docker,omitempty"`
+	// Kubernetes is the kubernetes module's telemetry, when the module is on.
+	Kubernetes *Kubernetes `json:"kubernetes,omitempty"`
 }
 
 // Identity asserts who the host is. Only the key fingerprint is a

@@ -244,6 +244,7 @@ func runRun(args []string, _ io.Reader, _, stderr io.Writer) int {
 	configDir := fs.String("config-dir", settings.DefaultDir, "where agent.json and the key live")
 	stateDir := fs.String("state-dir", "", "where the seq and the spool live (default: the config dir)")
 	logLevel := fs.String("log-level", "info", "trace, debug, info, warn, error")
+	mf := addModuleFlags(fs)
 	if err := fs.Parse(args); err != nil || !noArgs(fs, stderr) {
 		return 2
 	}
@@ -254,8 +255,13 @@ func runRun(args []string, _ io.Reader, _, stderr io.Writer) int {
 		if err != nil {
 			return err
 		}
+		mods, err := mf.resolve(l.s, log)
+		if err != nil {
+			return err
+		}
 		log.Info("reporting", "server", l.s.Server, "fingerprint", l.key.Fingerprint(), "interval", l.interval)
-		col := collect.New(collect.Options{Version: version, Interval: l.interval, Fingerprint: l.key.Fingerprint()})
+		col := collect.New(collect.Options{Version: version, Interval: l.interval, Fingerprint: l.key.Fingerprint(), Modules: mods.modules()})
+		go runCommands(ctx, l, mods, log)
 		return runner.Run(ctx, runner.Config{Reporter: l.rep, Collector: col, Interval: l.interval, Log: log})
 	}
 	if ok, err := service.RunAsService(body); ok || err != nil {
@@ -279,6 +285,7 @@ func runReport(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	once := fs.Bool("once", false, "send one full report now and exit (required)")
 	configDir := fs.String("config-dir", settings.DefaultDir, "where agent.json and the key live")
 	stateDir := fs.String("state-dir", "", "where the seq lives (default: the config dir)")
+	mf := addModuleFlags(fs)
 	if err := fs.Parse(args); err != nil || !noArgs(fs, stderr) {
 		return 2
 	}
@@ -291,7 +298,12 @@ func runReport(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pulse-agent report:", err)
 		return 1
 	}
-	col := collect.New(collect.Options{Version: version, Interval: l.interval, Fingerprint: l.key.Fingerprint()})
+	mods, err := mf.resolve(l.s, logger(stderr, "warn"))
+	if err != nil {
+		fmt.Fprintln(stderr, "pulse-agent report:", err)
+		return 1
+	}
+	col := collect.New(collect.Options{Version: version, Interval: l.interval, Fingerprint: l.key.Fingerprint(), Modules: mods.modules()})
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := l.rep.Send(ctx, agentwire.KindFull, col.Collect(true)); err != nil {
@@ -307,16 +319,26 @@ func runPrint(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	configDir := fs.String("config-dir", settings.DefaultDir, "where agent.json and the key live (optional for print)")
 	root := fs.String("root", "/", "read /proc, /sys and /etc under this directory (fixtures)")
 	kind := fs.String("kind", agentwire.KindFull, "full or metrics")
+	mf := addModuleFlags(fs)
 	if err := fs.Parse(args); err != nil || !noArgs(fs, stderr) {
 		return 2
 	}
 	o := collect.Options{Version: version, Interval: 30 * time.Second, Root: *root}
-	if s, err := settings.Load(*configDir); err == nil {
+	s, err := settings.Load(*configDir)
+	if err == nil {
 		if k, err := keys.Load(s.KeyPath); err == nil {
 			o.Fingerprint = k.Fingerprint()
 		}
 		o.Interval, _ = s.ReportInterval()
+	} else {
+		s = nil
 	}
+	mods, err := mf.resolve(s, logger(stderr, "warn"))
+	if err != nil {
+		fmt.Fprintln(stderr, "pulse-agent print:", err)
+		return 1
+	}
+	o.Modules = mods.modules()
 	rep := agentwire.Report{Fingerprint: o.Fingerprint, Seq: 0, SentAt: time.Now().UTC().Format(time.RFC3339), Kind: *kind,
 		Telemetry: collect.New(o).Collect(*kind == agentwire.KindFull)}
 	enc := json.NewEncoder(stdout)

@@ -30,6 +30,14 @@ type Options struct {
 	Interval time.Duration
 	// Fingerprint is the agent key's fingerprint.
 	Fingerprint string
+	// Modules add their members to every report (the docker module).
+	Modules []Module
+}
+
+// Module is an optional collector module: it adds its member to the
+// telemetry of every report.
+type Module interface {
+	Contribute(t *agentwire.Telemetry)
 }
 
 // Collector collects telemetry. It keeps the previous CPU sample to compute
@@ -83,6 +91,9 @@ func (c *Collector) Collect(full bool) agentwire.Telemetry {
 	}
 	if t.Identity.HWUUID == "" && t.Identity.MachineID != "" {
 		t.Identity.HWUUID, t.Identity.HWUUIDSource = t.Identity.MachineID, "machine-id"
+	}
+	for _, m := range c.o.Modules {
+		m.Contribute(&t)
 	}
 	if len(t.Temperatures) > 0 {
 		hot := slices.MaxFunc(t.Temperatures, func(a, b agentwire.Temperature) int {

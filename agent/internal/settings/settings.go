@@ -38,6 +38,19 @@ type Settings struct {
 	Interval string `json:"interval,omitempty"`
 	// EnrolledAt is when the core enrolled the key.
 	EnrolledAt time.Time `json:"enrolled_at"`
+	// EnableDocker turns the docker module on (the --enable-docker flag
+	// does too; unset, it is on when the engine's socket exists).
+	EnableDocker *bool `json:"enable_docker,omitempty"`
+	// DockerHost is the engine address (default DOCKER_HOST, else the
+	// engine's unix socket).
+	DockerHost string `json:"docker_host,omitempty"`
+	// EnableCommands lets the agent execute actions the core sends
+	// (--enable-commands); off by default.
+	EnableCommands bool `json:"enable_commands,omitempty"`
+	// EnableKubernetes turns the kubernetes module on (pulse-agent-k8s).
+	EnableKubernetes bool `json:"enable_kubernetes,omitempty"`
+	// Kubeconfig is the kubeconfig file (default KUBECONFIG, else in-cluster).
+	Kubeconfig string `json:"kubeconfig,omitempty"`
 }
 
 // ReportInterval parses Interval (default 30s, at least 100ms: short

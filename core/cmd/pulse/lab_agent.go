@@ -91,7 +91,17 @@ func startLabAgent(ctx context.Context, s config.Server, agentAddr string, dirs 
 			return nil, fmt.Errorf("enroll the lab agent: %v: %s", err, strings.TrimSpace(string(out)))
 		}
 	}
-	run := exec.Command(bin, "run", "--config-dir", dir)
+	// Commands on (the lab's control block allows actions), and the docker
+	// module against pulse-sim-docker's engine when it runs.
+	args := []string{"run", "--config-dir", dir, "--enable-commands"}
+	docker := ""
+	if sock, err := filepath.Abs(filepath.Join(filepath.Dir(dir), "docker.sock")); err == nil {
+		if fi, err := os.Stat(sock); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			args = append(args, "--enable-docker", "--docker-host", "unix://"+sock)
+			docker = ", docker module on " + sock
+		}
+	}
+	run := exec.Command(bin, args...)
 	run.Stderr = stderr
 	setParentDeath(run)
 	asUser(run, uid, gid, dropped)
@@ -102,7 +112,7 @@ func startLabAgent(ctx context.Context, s config.Server, agentAddr string, dirs 
 	if dropped {
 		who = "as nobody"
 	}
-	fmt.Fprintf(stdout, "pulse-agent enrolled and reporting %s (key and settings in %s)\n", who, dir)
+	fmt.Fprintf(stdout, "pulse-agent enrolled and reporting %s, commands enabled%s (key and settings in %s)\n", who, docker, dir)
 	return &labAgent{cmd: run}, nil
 }
 

@@ -28,6 +28,7 @@ func TestMain(m *testing.M) {
 		{"pulse-plugin-proxmox-pmg", "github.com/pulsehost/pulse/core/internal/testplugin/cmd/pulse-plugin-proxmox-pmg"},
 		{"pulse-plugin-vmware-vsphere", "github.com/pulsehost/pulse/plugins/vmware-vsphere"},
 		{"pulse-agent", "github.com/pulsehost/pulse/agent/cmd/pulse-agent"},
+		{"sim/pulse-sim-docker", "github.com/pulsehost/pulse/agent/cmd/pulse-sim-docker"},
 	} {
 		if out, err := exec.Command("go", "build", "-o", filepath.Join(dir, b.out), b.pkg).CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", b.pkg, err, out)

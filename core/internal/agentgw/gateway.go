@@ -56,6 +56,8 @@ type Gateway struct {
 	// stale holds the agents marked stale or revoked in the store, with the
 	// reason, so the watcher does each once.
 	stale map[string]string
+	// chans are the agents' open command channels.
+	chans channels
 }
 
 type cachedKey struct {
@@ -86,8 +88,9 @@ func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc(agentwire.PathEnroll, postOnly(g.enroll))
 	mux.HandleFunc(agentwire.PathReport, postOnly(g.report))
+	mux.HandleFunc("GET "+agentwire.PathCommands, g.commands)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s; the agent listener serves POST %s and POST %s", r.Method, r.URL.Path, agentwire.PathEnroll, agentwire.PathReport))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s; the agent listener serves POST %s, POST %s and GET %s (WebSocket)", r.Method, r.URL.Path, agentwire.PathEnroll, agentwire.PathReport, agentwire.PathCommands))
 	})
 	return mux
 }
@@ -313,6 +316,27 @@ func (g *Gateway) doReport(r *http.Request) (uint64, error) {
 	src := resource.SourceRef{Platform: "agent", Connection: ConnectionName(fp)}
 	if _, err := g.sink.ApplySnapshot(ctx, src, snap, now); err != nil {
 		return 0, fmt.Errorf("apply report of %s: %w", fp, err)
+	}
+	if d := rep.Telemetry.Docker; d != nil {
+		dsrc := resource.SourceRef{Platform: PlatformDocker, Connection: ConnectionName(fp)}
+		ds := ProjectDocker(fp, rep.Telemetry.Identity.Hostname, d, now)
+		var err error
+		if d.Reachable {
+			_, err = g.sink.ApplySnapshot(ctx, dsrc, ds, now)
+		} else {
+			// An unreachable engine says nothing about its containers: keep
+			// them, mark the engine offline and raise its alert.
+			_, err = g.sink.ApplyDelta(ctx, dsrc, resource.Delta{Upserts: ds.Resources, Alerts: ds.Alerts}, now)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("apply docker report of %s: %w", fp, err)
+		}
+	}
+	if k := rep.Telemetry.Kubernetes; k != nil && k.ClusterUID != "" {
+		ksrc := resource.SourceRef{Platform: PlatformKubernetes, Connection: ConnectionName(fp)}
+		if _, err := g.sink.ApplySnapshot(ctx, ksrc, ProjectKubernetes(k, now), now); err != nil {
+			return 0, fmt.Errorf("apply kubernetes report of %s: %w", fp, err)
+		}
 	}
 	if rep.Kind == agentwire.KindFull {
 		g.inv.Store(fp, &inventory{Capabilities: rep.Telemetry.Capabilities, Environment: rep.Telemetry.Environment})

@@ -37,6 +37,9 @@ func (g *Gateway) CheckStale(ctx context.Context) error {
 		return err
 	}
 	for _, a := range agents {
+		if a.State == StateRevoked {
+			g.closeChannel(a.Fingerprint, "agent key revoked")
+		}
 		if a.LastReport == nil {
 			continue // nothing in the store yet
 		}
@@ -59,6 +62,12 @@ func (g *Gateway) CheckStale(ctx context.Context) error {
 		if err := g.sink.MarkStale(ctx, src, reason, now); err != nil {
 			return err
 		}
+		// The docker records the agent reported are as stale as its host.
+		if dsrc := (resource.SourceRef{Platform: PlatformDocker, Connection: a.Connection}); g.hasSource(dsrc) {
+			if err := g.sink.MarkStale(ctx, dsrc, reason, now); err != nil {
+				return err
+			}
+		}
 		if a.State == StateStale {
 			alert := resource.Alert{ID: StaleAlertKind, Resource: hostID, Severity: resource.SeverityWarning,
 				Kind: StaleAlertKind, Message: "pulse-agent on " + a.Hostname + ": " + reason, Started: now}
@@ -72,4 +81,17 @@ func (g *Gateway) CheckStale(ctx context.Context) error {
 		g.mu.Unlock()
 	}
 	return nil
+}
+
+// hasSource reports whether the sink holds records of src (when it can say).
+func (g *Gateway) hasSource(src resource.SourceRef) bool {
+	if h, ok := g.sink.(interface{ Sources() []resource.SourceRef }); ok {
+		for _, s := range h.Sources() {
+			if s == src {
+				return true
+			}
+		}
+		return false
+	}
+	return true
 }

@@ -4,8 +4,9 @@
 //
 //  1. resolves the resource and the source that owns it,
 //  2. checks the governed classification of the platform's assistant-control
-//     surface: only `supported` acts; `augmentation-only` acts only through an
-//     enrolled agent on that host (not built yet, so refused saying so);
+//     surface: only `supported` acts (agent-backed platforms through the
+//     agent that reports the resource); `augmentation-only` acts only through
+//     the enrolled agent augmenting the guest's node (WithAgents);
 //     `read-only`, `n/a` and admitted platforms never act,
 //  3. checks the operator's control block (off unless enabled, optionally
 //     narrowed per connection to named actions),
@@ -93,7 +94,13 @@ type Result struct {
 	Reason string `json:"reason,omitempty"`
 	// DurationMS is how long the action ran.
 	DurationMS float64 `json:"duration_ms"`
+
+	// via is the augmenting agent an augmentation-only action goes through.
+	via *agentVia
 }
+
+// agentVia names the agent connection and the target it acts on.
+type agentVia struct{ connection, target string }
 
 // Errors Request wraps, so callers can map outcomes (HTTP status, exit code).
 var (
@@ -121,14 +128,27 @@ type Executor interface {
 	Execute(ctx context.Context, platform, connection string, a sdk.Action) (string, error)
 }
 
+// Agents routes actions on an agent-backed platform's resources to the
+// pulse-agent that reported them, over its command channel.
+type Agents interface {
+	// AgentActions returns the actions the agent owning connection declared
+	// for platform and whether commands are enabled on it; an error when
+	// the agent has no command channel open (offline).
+	AgentActions(platform, connection string) (actions []string, commandsEnabled bool, err error)
+	// AgentExecute runs one action through that agent. An error wrapping
+	// sdk.ErrActionRefused means the agent refused and nothing ran.
+	AgentExecute(ctx context.Context, platform, connection string, a sdk.Action) (string, error)
+}
+
 // Service is the control path.
 type Service struct {
-	res   Resources
-	exec  Executor
-	audit *Audit
-	cfg   config.Control
-	log   hclog.Logger
-	now   func() time.Time
+	res    Resources
+	exec   Executor
+	agents Agents
+	audit  *Audit
+	cfg    config.Control
+	log    hclog.Logger
+	now    func() time.Time
 }
 
 // New builds the service.
@@ -137,6 +157,13 @@ func New(res Resources, exec Executor, audit *Audit, cfg config.Control, log hcl
 		cfg.Timeout = config.DefaultControlTimeout
 	}
 	return &Service{res: res, exec: exec, audit: audit, cfg: cfg, log: log.Named("control"), now: time.Now}
+}
+
+// WithAgents lets the service act on agent-backed platforms through the
+// agents' command channels.
+func (s *Service) WithAgents(a Agents) *Service {
+	s.agents = a
+	return s
 }
 
 var actionRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
@@ -181,7 +208,20 @@ func (s *Service) Request(ctx context.Context, req Request) (Result, error) {
 		"connection", r.Connection, "action", r.Action)
 	actx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	start := time.Now()
-	msg, err := s.exec.Execute(actx, r.Platform, r.Connection, sdk.Action{Name: r.Action, Target: r.NativeID, Params: params})
+	act := sdk.Action{Name: r.Action, Target: r.NativeID, Params: params}
+	var msg string
+	switch {
+	case r.via != nil:
+		act.Target = r.via.target
+		msg, err = s.agents.AgentExecute(actx, r.Platform, r.via.connection, act)
+		if err == nil {
+			msg = "through the pulse-agent on the node: " + msg
+		}
+	case s.viaAgent(r.Platform):
+		msg, err = s.agents.AgentExecute(actx, r.Platform, r.Connection, act)
+	default:
+		msg, err = s.exec.Execute(actx, r.Platform, r.Connection, act)
+	}
 	cancel()
 	r.DurationMS = float64(time.Since(start).Microseconds()) / 1000
 	var result error
@@ -190,7 +230,11 @@ func (s *Service) Request(ctx context.Context, req Request) (Result, error) {
 		r.Outcome, r.Message = OutcomeSucceeded, msg
 	case errors.Is(err, sdk.ErrActionRefused):
 		// The plugin refused (unknown app, wrong target kind ...): nothing ran.
-		r.Outcome, r.Reason = OutcomeRefused, "the "+r.Platform+" plugin refused: "+err.Error()
+		who := "the " + r.Platform + " plugin"
+		if s.viaAgent(r.Platform) || r.via != nil {
+			who = "the pulse-agent"
+		}
+		r.Outcome, r.Reason = OutcomeRefused, who+" refused: "+err.Error()
 		result = fmt.Errorf("%w: %s", ErrRefused, r.Reason)
 	default:
 		r.Outcome, r.Message = OutcomeFailed, err.Error()
@@ -234,14 +278,29 @@ func (s *Service) check(r *Result) (string, error) {
 		class = p.Floor.Class(platform.SurfaceAssistantControl)
 	}
 	r.Classification = string(class)
-	if why := classRefusal(p, class); why != "" {
+	agentRoute := s.agents != nil && class == platform.ClassSupported && p.Mode == platform.ModeAgentBacked && p.Supported()
+	augRoute := s.agents != nil && class == platform.ClassAugmentationOnly && p.Supported()
+	if augRoute {
+		conn, target, why := s.augmentingAgent(res)
+		if why != "" {
+			return why, ErrRefused
+		}
+		r.via = &agentVia{connection: conn, target: target}
+	}
+	if why := classRefusal(p, class); why != "" && !agentRoute && !augRoute {
 		return why, ErrRefused
 	}
 	// 2. The operator's configuration.
 	if ok, why := s.cfg.Allows(src.Platform, src.Connection, r.Action); !ok {
 		return why, ErrRefused
 	}
-	// 3. The plugin's declaration.
+	// 3. The agent's or the plugin's declaration.
+	if agentRoute {
+		return agentDeclared(s.agents, src, r.Action)
+	}
+	if r.via != nil {
+		return agentDeclared(s.agents, resource.Source{Platform: src.Platform, Connection: r.via.connection}, r.Action)
+	}
 	declared, err := s.exec.Actions(src.Platform, src.Connection)
 	if err != nil {
 		return "cannot reach the plugin that would act: " + err.Error(), ErrRefused
@@ -262,7 +321,7 @@ func classRefusal(p platform.Platform, class platform.Class) string {
 	case !p.Supported():
 		return fmt.Sprintf("%s is %s, not supported: Pulse never acts on it (assistant control: %s)", p.ID, p.SupportState(), class)
 	case class == platform.ClassSupported && p.Mode == platform.ModeAgentBacked:
-		return fmt.Sprintf("assistant control for %s is supported through its enrolled pulse-agent, and the core's agent control channel is not built yet", p.ID)
+		return fmt.Sprintf("assistant control for %s is supported through its enrolled pulse-agent, and this core has no agent command channel (server.agent_listen is not set)", p.ID)
 	case class == platform.ClassSupported:
 		return ""
 	case class == platform.ClassAugmentationOnly:
@@ -322,3 +381,64 @@ func stringParams(in map[string]any) (map[string]string, error) {
 
 // List returns audit records, newest first.
 func (s *Service) List(ctx context.Context, f Filter) ([]Result, error) { return s.audit.List(ctx, f) }
+
+// viaAgent reports whether actions of platform go through agents.
+func (s *Service) viaAgent(p string) bool {
+	if s.agents == nil {
+		return false
+	}
+	pl, ok := platform.Lookup(platform.ID(p))
+	return ok && pl.Mode == platform.ModeAgentBacked
+}
+
+// agentDeclared checks that the owning agent is online, runs with commands
+// enabled and declared the action.
+func agentDeclared(a Agents, src resource.Source, action string) (string, error) {
+	declared, enabled, err := a.AgentActions(src.Platform, src.Connection)
+	if err != nil {
+		return fmt.Sprintf("the pulse-agent that reports this %s resource is offline (no command channel open): %v", src.Platform, err), ErrRefused
+	}
+	if !enabled {
+		return "commands are not enabled on the pulse-agent that reports this resource (the operator starts it with --enable-commands)", ErrRefused
+	}
+	if !slices.Contains(declared, action) {
+		list := "no actions"
+		if len(declared) > 0 {
+			list = strings.Join(declared, ", ")
+		}
+		return fmt.Sprintf("the pulse-agent does not declare %s action %q (it declares %s)", src.Platform, action, list), ErrRefused
+	}
+	return "", nil
+}
+
+// augmentingAgent finds the enrolled pulse-agent through which an
+// augmentation-only guest action runs: the agent source augmenting the
+// guest's node (the resource it runs on), or the resource itself. The
+// target is the guest as qm/pct know it (qemu/<vmid>, lxc/<vmid>).
+func (s *Service) augmentingAgent(res resource.Resource) (conn, target, why string) {
+	src, _ := primary(res)
+	switch res.Type {
+	case resource.TypeVM:
+		target = "qemu/" + src.NativeID
+	case resource.TypeSystemContainer:
+		target = "lxc/" + src.NativeID
+	default:
+		target = src.NativeID
+	}
+	candidates := []resource.Resource{res}
+	for _, rel := range res.Relationships {
+		if rel.Kind == resource.RelRunsOn {
+			if host, ok := s.res.Resource(rel.Target); ok {
+				candidates = append(candidates, host)
+			}
+		}
+	}
+	for _, c := range candidates {
+		for _, so := range c.Sources {
+			if so.Platform == "agent" && so.Role == resource.RoleAugment && !so.Stale {
+				return so.Connection, target, ""
+			}
+		}
+	}
+	return "", "", fmt.Sprintf("assistant control for %s is augmentation-only: it acts only through an enrolled pulse-agent on the guest's node, and %s has no live agent augmenting its node", src.Platform, res.Name)
+}

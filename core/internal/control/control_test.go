@@ -94,7 +94,7 @@ func TestRequestRefusalsAndOutcomes(t *testing.T) {
 		{"augmentation-only", enabled, "vm-pve", "restart", nil, ErrRefused, OutcomeRefused, "assistant control for proxmox-pve is augmentation-only", false},
 		{"read-only", enabled, "pbs-1", "restart", nil, ErrRefused, OutcomeRefused, "assistant control for proxmox-pbs is read-only", false},
 		{"admitted", enabled, "vm-vc", "restart", nil, ErrRefused, OutcomeRefused, "vmware-vsphere is admitted, not supported", false},
-		{"agent-backed", enabled, "ctr-1", "restart", nil, ErrRefused, OutcomeRefused, "agent control channel is not built yet", false},
+		{"agent-backed", enabled, "ctr-1", "restart", nil, ErrRefused, OutcomeRefused, "this core has no agent command channel", false},
 		{"disabled", config.Control{}, "app-1", "restart", nil, ErrRefused, OutcomeRefused, "control is disabled", false},
 		{"narrowed", narrowed, "app-1", "restart", nil, ErrRefused, OutcomeRefused, `allows only start on truenas/nas, not "restart"`, false},
 		{"undeclared", enabled, "app-1", "delete", nil, ErrRefused, OutcomeRefused, `does not declare action "delete" (it declares start, stop, restart)`, false},

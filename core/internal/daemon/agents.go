@@ -26,6 +26,7 @@ func (l agentLister) List(ctx context.Context) ([]agentgw.Agent, error) {
 
 // agentListener is the running agent gateway.
 type agentListener struct {
+	gw   *agentgw.Gateway
 	srv  *http.Server
 	addr string
 	errc chan error
@@ -58,7 +59,7 @@ func startAgents(ctx context.Context, s config.Server, db *sql.DB, st *store.Sto
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 		ErrorLog:          log.Named("agentgw").StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Debug}),
 	}
-	a := &agentListener{srv: srv, addr: ln.Addr().String(), errc: make(chan error, 1)}
+	a := &agentListener{gw: gw, srv: srv, addr: ln.Addr().String(), errc: make(chan error, 1)}
 	go func() { a.errc <- srv.ServeTLS(ln, "", "") }()
 	log.Info("agent listener", "url", "https://"+a.addr+"/api/v1/agents/", "certificate_fingerprint", agentgw.CertFingerprint(cert.Certificate[0]))
 	return a, nil

@@ -118,6 +118,9 @@ func RunWith(ctx context.Context, cfg *config.Config, log hclog.Logger, version 
 	if err != nil {
 		return err
 	}
+	if agents != nil {
+		ctl.WithAgents(agentControl{agents.gw})
+	}
 	if agents != nil && hooks.AgentReady != nil {
 		hooks.AgentReady <- agents.addr
 	}

@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -65,10 +66,15 @@ func (s *Server) runAction(ctx context.Context, a args) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if action == "" {
-		return nil, fmt.Errorf("action is required; %s declares %s", via, actionList(cat[via]))
-	}
 	acts := cat[via]
+	if len(acts) == 0 && p.Mode == platform.ModeAgentBacked {
+		// An agent-backed resource's actions are declared by the agent
+		// that reports it (only while commands are enabled on it).
+		acts = agentActions(d.Resource)
+	}
+	if action == "" {
+		return nil, fmt.Errorf("action is required; %s declares %s", via, actionList(acts))
+	}
 	if !contains(acts, action) {
 		if len(acts) == 0 {
 			return nil, fmt.Errorf("action %q refused: %s declares no control actions right now (its plugin is not running, or declares none); see list_platforms", action, via)
@@ -173,4 +179,14 @@ func actionRefused(ae *apiError) error {
 	default:
 		return fmt.Errorf("the core refused the action (HTTP %d): %s", ae.Status, ae.Message)
 	}
+}
+
+// agentActions are the actions the reporting pulse-agent declared on an
+// agent-backed resource (its "actions" attribute).
+func agentActions(r resource.Resource) []string {
+	var a struct {
+		Actions []string `json:"actions"`
+	}
+	_ = json.Unmarshal(r.Attributes, &a)
+	return a.Actions
 }

@@ -1,0 +1,7 @@
+package kube
+
+import "k8s.io/apimachinery/pkg/runtime"
+
+type runtimeObject = runtime.Object
+
+func toRuntime(in []runtimeObject) []runtime.Object { return in }
