@@ -79,7 +79,7 @@ func TestDockerAgentEndToEnd(t *testing.T) {
 
 	addr, agentAddr := freeAddr(t), freeAddr(t)
 	cfg := filepath.Join(dir, "pulse.hcl")
-	writeFile(t, cfg, fmt.Sprintf("server {\n  listen = %q\n  agent_listen = %q\n  data_dir = \"data\"\n}\ncontrol {\n  enabled = true\n}\n", addr, agentAddr))
+	writeFile(t, cfg, fmt.Sprintf("server {\n  listen = %q\n  agent_listen = %q\n  data_dir = \"data\"\n  auth = \"none\" # loopback; authentication has its own tests\n}\ncontrol {\n  enabled = true\n}\n", addr, agentAddr))
 	base := "http://" + addr
 	var serveLog bytes.Buffer
 	core := exec.Command(filepath.Join(binDir, "pulse"), "serve", "--config", cfg)
@@ -88,8 +88,10 @@ func TestDockerAgentEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = core.Process.Kill(); _ = core.Wait() })
-	var agents []agentRow
-	waitFor(t, "the API", 30*time.Second, func() bool { return getJSON(base+"/api/v1/agents", &agents) == nil })
+	var listed struct {
+		Agents []agentRow `json:"agents"`
+	}
+	waitFor(t, "the API", 30*time.Second, func() bool { return getJSON(base+"/api/v1/agents", &listed) == nil })
 	_, fp, _ := pulse(t, dir, "agent", "server-fingerprint", "--config", cfg)
 	_, out, _ := pulse(t, dir, "token", "create", "--config", cfg, "--ttl", "15m")
 	agentDir := filepath.Join(dir, "agent")

@@ -21,11 +21,13 @@ func TestRunActionOffersAgentDeclaredActions(t *testing.T) {
 			Attributes: json.RawMessage(`{"actions":[]}`)})
 	cs := httpSession(t, c.srv.URL)
 	web := c.resourceNamed(t, "docker", "shop-web-1")
-	v := callJSON(t, cs, "run_action", map[string]any{"resource": web.ID, "action": "restart"})
-	if p, _ := v["plan"].(map[string]any); v["executed"] != false || p["action"] != "restart" || p["connection"] != "SHA256:agentfp" {
-		t.Fatalf("plan = %v", v)
+	// A declared action passes the tool's own checks and reaches the core's
+	// control path for its dry run (this test core has none wired: 503).
+	r := call(t, cs, "run_action", map[string]any{"resource": web.ID, "action": "restart"})
+	if !r.IsError || !strings.Contains(r.Text, "control is not available in this core") {
+		t.Fatalf("declared action's plan: %s", r.Text)
 	}
-	r := call(t, cs, "run_action", map[string]any{"resource": web.ID, "action": "remove"})
+	r = call(t, cs, "run_action", map[string]any{"resource": web.ID, "action": "remove"})
 	if !r.IsError || !strings.Contains(r.Text, "valid actions are restart, start, stop") {
 		t.Errorf("undeclared: %s", r.Text)
 	}
