@@ -15,7 +15,6 @@ package pmg
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -41,8 +40,8 @@ type Adapter struct {
 	log  hclog.Logger
 	opts Options
 
-	mu    sync.Mutex
-	conns map[string]*conn
+	// conns are the configured connections by name.
+	conns sdk.Conns[*conn]
 }
 
 var (
@@ -68,7 +67,7 @@ func NewWithOptions(log hclog.Logger, o Options) *Adapter {
 	if o.SlowCycles <= 0 {
 		o.SlowCycles = 10
 	}
-	return &Adapter{log: log.Named("proxmox-pmg"), opts: o, conns: map[string]*conn{}}
+	return &Adapter{log: log.Named("proxmox-pmg"), opts: o}
 }
 
 // Declaration returns the fixed declaration.
@@ -94,25 +93,13 @@ func (a *Adapter) Configure(_ context.Context, c sdk.Connection) error {
 	o := pxclient.Options{Product: "PMG", Endpoints: cfg.urls, TLS: tlsCfg, Timeout: c.Timeout, Now: a.opts.Now, Log: log,
 		UserAgent: "pulse-proxmox-pmg/" + Version, Username: cfg.Username, Password: cfg.Password}
 	cn := newConn(c.Name, cfg, pxclient.New(o), a.opts, log)
-	a.mu.Lock()
-	old := a.conns[c.Name]
-	a.conns[c.Name] = cn
-	a.mu.Unlock()
-	if old != nil {
+	if old, replaced := a.conns.Put(c.Name, cn); replaced {
 		old.client.Close()
 	}
 	return nil
 }
 
-func (a *Adapter) conn(name string) (*conn, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	c, ok := a.conns[name]
-	if !ok {
-		return nil, fmt.Errorf("%w: %q", sdk.ErrUnknownConnection, name)
-	}
-	return c, nil
-}
+func (a *Adapter) conn(name string) (*conn, error) { return a.conns.Get(name) }
 
 // Check tests the connection for real, one sub-check per API it needs.
 func (a *Adapter) Check(ctx context.Context, name string) (sdk.CheckReport, error) {
@@ -142,11 +129,7 @@ func (a *Adapter) Execute(_ context.Context, _ string, act sdk.Action) (string, 
 
 // Close forgets a connection. PMG has no logout: tickets expire.
 func (a *Adapter) Close(_ context.Context, name string) error {
-	a.mu.Lock()
-	c := a.conns[name]
-	delete(a.conns, name)
-	a.mu.Unlock()
-	if c != nil {
+	if c, ok := a.conns.Remove(name); ok {
 		c.client.Close()
 	}
 	return nil

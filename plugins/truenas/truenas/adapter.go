@@ -19,7 +19,6 @@ package truenas
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -44,8 +43,8 @@ type Adapter struct {
 	log  hclog.Logger
 	opts Options
 
-	mu    sync.Mutex
-	conns map[string]*conn
+	// conns are the configured connections by name.
+	conns sdk.Conns[*conn]
 }
 
 var (
@@ -69,7 +68,7 @@ func NewWithOptions(log hclog.Logger, o Options) *Adapter {
 	if o.ConfirmTimeout <= 0 {
 		o.ConfirmTimeout = 60 * time.Second
 	}
-	return &Adapter{log: log.Named("truenas"), opts: o, conns: map[string]*conn{}}
+	return &Adapter{log: log.Named("truenas"), opts: o}
 }
 
 // Declaration returns the fixed declaration.
@@ -102,25 +101,13 @@ func (a *Adapter) Configure(_ context.Context, c sdk.Connection) error {
 		return fmt.Errorf("%w: connection %q: %v", sdk.ErrInvalidConfig, c.Name, err)
 	}
 	cn := newConn(c.Name, set, cl, log, a.opts)
-	a.mu.Lock()
-	old := a.conns[c.Name]
-	a.conns[c.Name] = cn
-	a.mu.Unlock()
-	if old != nil {
+	if old, replaced := a.conns.Put(c.Name, cn); replaced {
 		old.client.Close()
 	}
 	return nil
 }
 
-func (a *Adapter) conn(name string) (*conn, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	c, ok := a.conns[name]
-	if !ok {
-		return nil, fmt.Errorf("%w: %q", sdk.ErrUnknownConnection, name)
-	}
-	return c, nil
-}
+func (a *Adapter) conn(name string) (*conn, error) { return a.conns.Get(name) }
 
 // Check logs in, asks the version and tries each sub-API the adapter reads.
 func (a *Adapter) Check(ctx context.Context, name string) (sdk.CheckReport, error) {
@@ -161,11 +148,7 @@ func (a *Adapter) Execute(ctx context.Context, name string, act sdk.Action) (str
 
 // Close closes the connection's socket and forgets it.
 func (a *Adapter) Close(_ context.Context, name string) error {
-	a.mu.Lock()
-	c := a.conns[name]
-	delete(a.conns, name)
-	a.mu.Unlock()
-	if c != nil {
+	if c, ok := a.conns.Remove(name); ok {
 		c.client.Close()
 	}
 	return nil
