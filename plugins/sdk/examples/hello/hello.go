@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sync"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -34,14 +33,13 @@ var Schema = sdk.Schema{{Name: "endpoint", Type: sdk.TypeString, Required: true,
 // Adapter serves every connection of the platform.
 type Adapter struct {
 	log   hclog.Logger
-	mu    sync.Mutex
-	conns map[string]string // connection name -> endpoint
+	conns sdk.Conns[string] // connection name -> endpoint
 }
 
 var _ sdk.Platform = (*Adapter)(nil)
 
 // New builds the adapter; it is the factory sdk.Serve calls.
-func New(log hclog.Logger) sdk.Platform { return &Adapter{log: log, conns: map[string]string{}} }
+func New(log hclog.Logger) sdk.Platform { return &Adapter{log: log} }
 
 func (a *Adapter) Declaration() sdk.Declaration { return Declaration }
 func (a *Adapter) Schema() sdk.Schema           { return Schema }
@@ -54,19 +52,15 @@ func (a *Adapter) Configure(_ context.Context, c sdk.Connection) error {
 	if err := c.Decode(&cfg); err != nil {
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.conns[c.Name] = cfg.Endpoint
+	a.conns.Put(c.Name, cfg.Endpoint)
 	return nil
 }
 
 // version fetches /api2/json/version.
 func (a *Adapter) version(ctx context.Context, conn string) (string, error) {
-	a.mu.Lock()
-	ep, ok := a.conns[conn]
-	a.mu.Unlock()
-	if !ok {
-		return "", sdk.ErrUnknownConnection
+	ep, err := a.conns.Get(conn)
+	if err != nil {
+		return "", err
 	}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ep+"/api2/json/version", nil)
 	resp, err := http.DefaultClient.Do(req)
