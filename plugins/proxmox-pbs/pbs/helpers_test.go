@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -104,23 +103,7 @@ func (l *lab) mustCollect(name string) *sdktest.Snapshot {
 // validateResponses checks every response the fake serves during a test
 // against the schema extract of pbs-apidoc.json.
 func validateResponses(t *testing.T, f *fakepbs.Fake) {
-	doc, err := apischema.Open("pbs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.OnResponse(func(r fakeapi.Response) {
-		if r.Status != http.StatusOK || r.Faulted {
-			return
-		}
-		schema, ok := doc.Returns(r.Method, r.Template)
-		if !ok {
-			t.Errorf("%s %s: no schema", r.Method, r.Template)
-			return
-		}
-		for _, err := range apischema.ValidateBody(schema, r.Body, apischema.Options{}) {
-			t.Errorf("%s %s: %v", r.Method, r.Path, err)
-		}
-	})
+	apischema.CheckResponses(t, f, "pbs", nil)
 }
 
 func find(s *sdktest.Snapshot, id string) *sdktest.ReadableResource {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -103,23 +102,7 @@ func (l *lab) mustCollect(name string) *sdktest.Snapshot {
 // validateResponses checks every response the fake serves during a test
 // against the schema extract of pve-apidoc.json.
 func validateResponses(t *testing.T, f *fakepve.Fake) {
-	doc, err := apischema.Open("pve")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.OnResponse(func(r fakepve.Response) {
-		if r.Status != http.StatusOK || r.Faulted {
-			return
-		}
-		schema, ok := doc.Returns(r.Method, r.Template)
-		if !ok {
-			t.Errorf("%s %s: no schema", r.Method, r.Template)
-			return
-		}
-		for _, err := range apischema.ValidateBody(schema, r.Body, apischema.Options{Undeclared: fakepve.Undeclared(r.Template)}) {
-			t.Errorf("%s %s: %v", r.Method, r.Path, err)
-		}
-	})
+	apischema.CheckResponses(t, f, "pve", fakepve.Undeclared)
 }
 
 // readable is a snapshot with attributes as JSON rather than bytes, for
