@@ -6,14 +6,13 @@
 package service
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
-	"text/template"
+	"strings"
 )
 
 // Targets.
@@ -74,7 +73,11 @@ type File struct {
 	Content []byte
 }
 
-var systemdUnit = template.Must(template.New("unit").Parse(`[Unit]
+// systemdUnit and launchdPlist are the service files, with {{.Field}}
+// placeholders filled from a Spec by render. (Plain substitution rather
+// than text/template: the template package's reflection keeps every
+// exported method in the binary, about 1 MB of the agent's size goal.)
+const systemdUnit = `[Unit]
 Description=Pulse agent: signed host telemetry for the Pulse core
 Documentation=https://github.com/pulsehost/pulse
 Wants=network-online.target
@@ -108,9 +111,9 @@ MemoryMax=64M
 
 [Install]
 WantedBy=multi-user.target
-`))
+`
 
-var launchdPlist = template.Must(template.New("plist").Parse(`<?xml version="1.0" encoding="UTF-8"?>
+const launchdPlist = `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <plist version="1.0">
 <dict>
@@ -137,7 +140,7 @@ var launchdPlist = template.Must(template.New("plist").Parse(`<?xml version="1.0
 	<string>/var/log/pulse-agent.log</string>
 </dict>
 </plist>
-`))
+`
 
 // WindowsService describes the Windows service registration; the real
 // install (windows builds) registers exactly this with the SCM.
@@ -165,18 +168,11 @@ func WindowsSpec(s Spec) WindowsService {
 
 // Files returns the files installing target writes.
 func Files(target string, s Spec) ([]File, error) {
-	var b bytes.Buffer
 	switch target {
 	case Systemd:
-		if err := systemdUnit.Execute(&b, s); err != nil {
-			return nil, err
-		}
-		return []File{{Path: SystemdUnitPath, Mode: 0o644, Content: b.Bytes()}}, nil
+		return []File{{Path: SystemdUnitPath, Mode: 0o644, Content: render(systemdUnit, s, nil)}}, nil
 	case Launchd:
-		if err := launchdPlist.Execute(&b, s); err != nil {
-			return nil, err
-		}
-		return []File{{Path: LaunchdPlist, Mode: 0o644, Content: b.Bytes()}}, nil
+		return []File{{Path: LaunchdPlist, Mode: 0o644, Content: render(launchdPlist, s, xmlText)}}, nil
 	case Windows:
 		j, _ := json.MarshalIndent(WindowsSpec(s), "", "  ")
 		return []File{{Path: WindowsSpecPath, Mode: 0o644, Content: append(j, '\n')}}, nil
@@ -265,4 +261,23 @@ func copySelf(dst string) error {
 		return fmt.Errorf("install: %w", err)
 	}
 	return os.Rename(tmp, dst)
+}
+
+// render fills tmpl's {{.Binary}}, {{.ConfigDir}}, {{.StateDir}} and
+// {{.User}} from s, each value passed through escape when it is set.
+func render(tmpl string, s Spec, escape func(string) string) []byte {
+	if escape == nil {
+		escape = func(v string) string { return v }
+	}
+	return []byte(strings.NewReplacer(
+		"{{.Binary}}", escape(s.Binary),
+		"{{.ConfigDir}}", escape(s.ConfigDir),
+		"{{.StateDir}}", escape(s.StateDir),
+		"{{.User}}", escape(s.User),
+	).Replace(tmpl))
+}
+
+// xmlText escapes v for an XML text node (a plist <string>).
+func xmlText(v string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(v)
 }

@@ -110,3 +110,25 @@ func TestLiveInstallRefusesForeignTarget(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestFilesFillEveryPlaceholder: every {{.Field}} is filled, and a path
+// with XML's special characters stays well-formed text in the plist.
+func TestFilesFillEveryPlaceholder(t *testing.T) {
+	spec := Spec{Binary: "/opt/a&b/<pulse-agent>", ConfigDir: "/etc/pulse", StateDir: "/var/lib/pulse-agent", User: "pulse"}
+	for _, target := range []string{Systemd, Launchd} {
+		files, err := Files(target, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := string(files[0].Content)
+		if strings.Contains(got, "{{") {
+			t.Errorf("%s: unfilled placeholder in\n%s", target, got)
+		}
+		if target == Launchd && !strings.Contains(got, "<string>/opt/a&amp;b/&lt;pulse-agent&gt;</string>") {
+			t.Errorf("plist does not escape the binary path:\n%s", got)
+		}
+		if target == Systemd && !strings.Contains(got, "ExecStart=/opt/a&b/<pulse-agent> run --config-dir /etc/pulse") {
+			t.Errorf("unit ExecStart wrong:\n%s", got)
+		}
+	}
+}

@@ -83,14 +83,15 @@ func Open(ctx context.Context, path string, cfg *config.Config, st Store, host H
 		db.Close()
 		return nil, err
 	}
-	eng := alerts.New(cfg.Alerts, alerts.Compile(cfg.Alerts, cfg.AlertRules))
+	settings := cfg.Alerts.Filled()
+	eng := alerts.New(settings, alerts.Compile(settings, cfg.AlertRules))
 	active, err := adb.LoadActive(ctx)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	eng.Restore(active)
-	r := &Runner{Engine: eng, DB: adb, Notify: notify.NewService(ob, cfg.Routes, log), settings: cfg.Alerts, sql: db,
+	r := &Runner{Engine: eng, DB: adb, Notify: notify.NewService(ob, cfg.Routes, log), settings: settings, sql: db,
 		store: st, host: host, log: log.Named("alerts"), now: time.Now, restarts: map[string][]restartMark{}}
 	if err := r.reloadSilences(ctx); err != nil {
 		db.Close()

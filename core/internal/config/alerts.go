@@ -90,6 +90,32 @@ type AlertSettings struct {
 var DefaultAlertSettings = AlertSettings{Interval: 10 * time.Second, HistoryRetention: 30 * 24 * time.Hour,
 	ConnectionFailures: 3, StaleAfter: 10 * time.Minute, FlapChanges: 5, FlapWindow: 5 * time.Minute, Defaults: true}
 
+// Filled is s with every unset (zero) duration and count taken from
+// DefaultAlertSettings, for settings built in code rather than parsed
+// (the parser already applies the defaults). Defaults is left as is.
+func (s AlertSettings) Filled() AlertSettings {
+	d := DefaultAlertSettings
+	if s.Interval <= 0 {
+		s.Interval = d.Interval
+	}
+	if s.HistoryRetention <= 0 {
+		s.HistoryRetention = d.HistoryRetention
+	}
+	if s.ConnectionFailures <= 0 {
+		s.ConnectionFailures = d.ConnectionFailures
+	}
+	if s.StaleAfter <= 0 {
+		s.StaleAfter = d.StaleAfter
+	}
+	if s.FlapChanges <= 0 {
+		s.FlapChanges = d.FlapChanges
+	}
+	if s.FlapWindow <= 0 {
+		s.FlapWindow = d.FlapWindow
+	}
+	return s
+}
+
 // Notifier kinds and their attributes.
 var notifierAttrs = map[string][]string{
 	"webhook": {"url", "preset", "template", "secret", "headers", "token", "chat_id", "routing_key", "user_key", "app_token", "priority", "timeout", "rate_limit_per_minute", "enabled"},
