@@ -119,19 +119,24 @@ func observation(r *pb.Resource) resource.Observation {
 // name must be in the canonical vocabulary (core/resource/metrics.go), its
 // unit the entry's unit (or empty), and the entry must apply to typ.
 func checkMetric(m *pb.Metric, typ resource.Type) (resource.MetricDef, string) {
-	name := m.GetName()
+	return checkMetricFields(m.GetName(), m.GetValue(), m.GetUnit(), typ)
+}
+
+// checkMetricFields is the metric rule for plugins' records and the core's
+// own projections alike.
+func checkMetricFields(name string, value float64, unit string, typ resource.Type) (resource.MetricDef, string) {
 	switch {
 	case name == "":
 		return resource.MetricDef{}, "empty name"
-	case math.IsNaN(m.GetValue()) || math.IsInf(m.GetValue(), 0):
+	case math.IsNaN(value) || math.IsInf(value, 0):
 		return resource.MetricDef{}, fmt.Sprintf("value of %s is not a finite number", name)
 	}
 	def, ok := resource.LookupMetric(name)
 	if !ok {
 		return def, fmt.Sprintf("metric %q is not in the canonical vocabulary (see core/resource/metrics.go or the README's metric table; e.g. cpu_usage_ratio, memory_used_bytes, disk_read_bytes_total)", name)
 	}
-	if u := m.GetUnit(); u != "" && u != string(def.Unit) {
-		return def, fmt.Sprintf("metric %s has unit %q, the vocabulary's unit is %q", name, u, def.Unit)
+	if unit != "" && unit != string(def.Unit) {
+		return def, fmt.Sprintf("metric %s has unit %q, the vocabulary's unit is %q", name, unit, def.Unit)
 	}
 	if !def.AppliesTo(typ) {
 		return def, fmt.Sprintf("metric %s does not apply to type %s (it applies to %v)", name, typ, def.Types)
