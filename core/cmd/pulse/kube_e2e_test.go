@@ -109,8 +109,8 @@ func TestKubernetesAgentEndToEnd(t *testing.T) {
 	var rps struct {
 		Total          int `json:"total"`
 		RecoveryPoints []struct {
-			Kind       string `json:"kind"`
-			Platform   string `json:"platform"`
+			Kind       string          `json:"kind"`
+			Platform   string          `json:"platform"`
 			Attributes json.RawMessage `json:"attributes"`
 		} `json:"recovery_points"`
 	}
