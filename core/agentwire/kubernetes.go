@@ -133,4 +133,11 @@ type K8sDeployment struct {
 	// Progressing is the Progressing condition's reason
 	// (NewReplicaSetAvailable, ProgressDeadlineExceeded).
 	Progressing string `json:"progressing,omitempty"`
+	// Generation and ObservedGeneration show a rollout in progress (the
+	// controller has not yet seen the newest spec when they differ).
+	Generation         int64 `json:"generation,omitempty"`
+	ObservedGeneration int64 `json:"observed_generation,omitempty"`
+	// RestartedAt is the pod template's kubectl.kubernetes.io/restartedAt
+	// (the last rollout restart).
+	RestartedAt string `json:"restarted_at,omitempty"`
 }

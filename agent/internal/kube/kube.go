@@ -233,7 +233,8 @@ func node(n *corev1.Node) agentwire.K8sNode {
 
 func deployment(d *appsv1.Deployment) agentwire.K8sDeployment {
 	kd := agentwire.K8sDeployment{Namespace: d.Namespace, Name: d.Name, UID: string(d.UID), Desired: 1,
-		Updated: d.Status.UpdatedReplicas, Ready: d.Status.ReadyReplicas, Available: d.Status.AvailableReplicas}
+		Updated: d.Status.UpdatedReplicas, Ready: d.Status.ReadyReplicas, Available: d.Status.AvailableReplicas,
+		Generation: d.Generation, ObservedGeneration: d.Status.ObservedGeneration, RestartedAt: d.Spec.Template.Annotations[RestartedAtAnnotation]}
 	if d.Spec.Replicas != nil {
 		kd.Desired = *d.Spec.Replicas
 	}

@@ -199,6 +199,11 @@ func TestKubernetesAgentEndToEnd(t *testing.T) {
 		}
 		return n == 3
 	})
+	var dep dockerRes
+	if err := getJSON(base+"/api/v1/resources/"+web.ID, &dep); err != nil || !strings.Contains(compact(dep.Attributes), `"generation":2,`) ||
+		!strings.Contains(compact(dep.Attributes), `"observed_generation":2,`) || !strings.Contains(compact(dep.Attributes), `"restarted_at":"20`) {
+		t.Errorf("the deployment after its rollout: %v %s", err, compact(dep.Attributes))
+	}
 	var fresh struct {
 		Resources []dockerRes `json:"resources"`
 	}

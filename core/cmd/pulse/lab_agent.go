@@ -98,6 +98,10 @@ func startLabAgent(ctx context.Context, s config.Server, agentAddr string, dirs 
 	if sock, err := filepath.Abs(filepath.Join(filepath.Dir(dir), "docker.sock")); err == nil {
 		if fi, err := os.Stat(sock); err == nil && fi.Mode()&os.ModeSocket != 0 {
 			args = append(args, "--enable-docker", "--docker-host", "unix://"+sock)
+			if dropped {
+				// The simulator's socket is the lab's: nobody may use it.
+				_ = os.Lchown(sock, uid, gid)
+			}
 			docker = ", docker module on " + sock
 		}
 	}

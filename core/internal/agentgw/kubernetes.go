@@ -66,7 +66,8 @@ func ProjectKubernetes(k *agentwire.Kubernetes, at time.Time) resource.Snapshot 
 		snap.Resources = append(snap.Resources, resource.Observation{Type: resource.TypeK8sDeployment, NativeID: id, Name: d.Namespace + "/" + d.Name,
 			Status: st, Topology: map[string]string{"cluster": name, "namespace": d.Namespace}, Attributes: attrs(map[string]any{"uid": d.UID,
 				"desired_replicas": d.Desired, "updated_replicas": d.Updated, "ready_replicas": d.Ready, "available_replicas": d.Available,
-				"progressing": d.Progressing, "actions": []string{"rollout-restart"}})})
+				"progressing": d.Progressing, "generation": d.Generation, "observed_generation": d.ObservedGeneration,
+				"restarted_at": d.RestartedAt, "actions": []string{"rollout-restart"}})})
 		snap.Links = append(snap.Links, resource.Link{From: id, Kind: resource.RelMemberOf, To: cluster})
 		metric(id, "replicas_desired", float64(d.Desired))
 		metric(id, "replicas_available", float64(d.Available))
