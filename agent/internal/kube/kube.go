@@ -9,9 +9,11 @@
 package kube
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"time"
 
@@ -196,9 +198,12 @@ func (m *Module) Collect(ctx context.Context) *agentwire.Kubernetes {
 		m.opt.collect(ctx, k, alert)
 	}
 	sort.Slice(k.Nodes, func(i, j int) bool { return k.Nodes[i].Name < k.Nodes[j].Name })
-	sort.Slice(k.Pods, func(i, j int) bool { return k.Pods[i].Namespace+k.Pods[i].Name < k.Pods[j].Namespace+k.Pods[j].Name })
-	sort.Slice(k.Deployments, func(i, j int) bool {
-		return k.Deployments[i].Namespace+k.Deployments[i].Name < k.Deployments[j].Namespace+k.Deployments[j].Name
+	// Compared field by field: a concatenation would allocate per compare.
+	slices.SortFunc(k.Pods, func(a, b agentwire.K8sPod) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	slices.SortFunc(k.Deployments, func(a, b agentwire.K8sDeployment) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
 	return k
 }

@@ -2,6 +2,9 @@ package kube
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
 	"sync"
 	"time"
 
@@ -160,44 +163,82 @@ func joinErr(a, b string) string {
 }
 
 // usage lists metrics.k8s.io's pod and node samples onto the cluster's
-// pods and nodes.
+// pods and nodes. Against a real API server the lists are decoded straight
+// into the few fields read (a 2,000-pod list decoded as unstructured costs
+// several times the memory); the dynamic client serves the fakes of tests.
 func (o *optional) usage(ctx context.Context, k *agentwire.Kubernetes) error {
 	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	nl, err := o.dyn.Resource(NodeMetrics).List(lctx, listAll)
+	nodes, err := o.samples(lctx, NodeMetrics)
 	if err != nil {
 		return err
-	}
-	nodes := make(map[string]*agentwire.K8sUsage, len(nl.Items))
-	for i := range nl.Items {
-		u := &nl.Items[i]
-		usage, _, _ := unstructured.NestedStringMap(u.Object, "usage")
-		nodes[u.GetName()] = &agentwire.K8sUsage{CPUCores: quantity(usage["cpu"]), MemoryBytes: int64(quantity(usage["memory"])), Window: str(u.Object, "window")}
 	}
 	for i := range k.Nodes {
 		k.Nodes[i].Usage = nodes[k.Nodes[i].Name]
 	}
-	pl, err := o.dyn.Resource(PodMetrics).List(lctx, listAll)
+	pods, err := o.samples(lctx, PodMetrics)
 	if err != nil {
 		return err
-	}
-	pods := make(map[string]*agentwire.K8sUsage, len(pl.Items))
-	for i := range pl.Items {
-		u := &pl.Items[i]
-		cs, _, _ := unstructured.NestedSlice(u.Object, "containers")
-		s := &agentwire.K8sUsage{Window: str(u.Object, "window")}
-		for _, c := range cs {
-			cm, _ := c.(map[string]any)
-			usage, _, _ := unstructured.NestedStringMap(cm, "usage")
-			s.CPUCores += quantity(usage["cpu"])
-			s.MemoryBytes += int64(quantity(usage["memory"]))
-		}
-		pods[u.GetNamespace()+"/"+u.GetName()] = s
 	}
 	for i := range k.Pods {
 		k.Pods[i].Usage = pods[k.Pods[i].Namespace+"/"+k.Pods[i].Name]
 	}
 	return nil
+}
+
+// sampleList is the part of a PodMetricsList / NodeMetricsList read.
+type sampleList struct {
+	Items []struct {
+		Metadata struct {
+			Name      string `json:"name"`
+			Namespace string `json:"namespace"`
+		} `json:"metadata"`
+		Window     string            `json:"window"`
+		Usage      map[string]string `json:"usage"`
+		Containers []struct {
+			Usage map[string]string `json:"usage"`
+		} `json:"containers"`
+	} `json:"items"`
+}
+
+// samples lists one metrics.k8s.io resource, keyed by ns/name (nodes: name).
+func (o *optional) samples(ctx context.Context, gvr schema.GroupVersionResource) (map[string]*agentwire.K8sUsage, error) {
+	var l sampleList
+	if rc := o.disc.RESTClient(); rc != nil && !reflect.ValueOf(rc).IsNil() {
+		raw, err := rc.Get().AbsPath("/apis", gvr.Group, gvr.Version, gvr.Resource).DoRaw(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(raw, &l); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", gvr.Resource, err)
+		}
+	} else {
+		ul, err := o.dyn.Resource(gvr).List(ctx, listAll)
+		if err != nil {
+			return nil, err
+		}
+		raw, err := ul.MarshalJSON()
+		if err == nil {
+			err = json.Unmarshal(raw, &l)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("decode %s: %w", gvr.Resource, err)
+		}
+	}
+	out := make(map[string]*agentwire.K8sUsage, len(l.Items))
+	for _, it := range l.Items {
+		s := &agentwire.K8sUsage{Window: it.Window, CPUCores: quantity(it.Usage["cpu"]), MemoryBytes: int64(quantity(it.Usage["memory"]))}
+		for _, c := range it.Containers {
+			s.CPUCores += quantity(c.Usage["cpu"])
+			s.MemoryBytes += int64(quantity(c.Usage["memory"]))
+		}
+		name := it.Metadata.Name
+		if it.Metadata.Namespace != "" {
+			name = it.Metadata.Namespace + "/" + name
+		}
+		out[name] = s
+	}
+	return out, nil
 }
 
 // quantity parses a Kubernetes quantity ("250m", "512Mi"); 0 when absent

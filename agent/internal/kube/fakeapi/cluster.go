@@ -76,6 +76,8 @@ type Cluster struct {
 	requests atomic.Int64
 	watches  atomic.Int64
 	wg       sync.WaitGroup
+	// metricsCache holds encoded metrics lists (guarded by st.mu).
+	metricsCache map[string][]byte
 }
 
 // New builds the cluster with the lab's objects.
@@ -107,7 +109,8 @@ func New(o Options) *Cluster {
 		kinds = append(kinds, kindInfo{gvr: podMetricsGVR, kind: "PodMetrics", namespaced: true, verbs: []string{"get", "list"}},
 			kindInfo{gvr: nodeMetricsGVR, kind: "NodeMetrics", verbs: []string{"get", "list"}})
 	}
-	c := &Cluster{o: o, st: newStore(kinds), kindList: kinds, version: "v1.33.1", rnd: rand.New(rand.NewPCG(1, 2)), done: make(chan struct{})}
+	c := &Cluster{o: o, st: newStore(kinds), kindList: kinds, version: "v1.33.1", rnd: rand.New(rand.NewPCG(1, 2)), done: make(chan struct{}),
+		metricsCache: map[string][]byte{}}
 	var tok [16]byte
 	for i := range tok {
 		tok[i] = byte(rand.Uint32())

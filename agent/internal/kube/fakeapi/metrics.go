@@ -2,6 +2,7 @@ package fakeapi
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"
@@ -87,21 +88,37 @@ func (c *Cluster) usage(now time.Time) ([]podMetrics, []nodeMetrics) {
 	return pods, nodes
 }
 
+// metricsList answers a metrics list. Like the metrics server, whose
+// samples change once per resolution (15 s), it answers from the encoding
+// of the current sample while the cluster has not changed.
 func (c *Cluster) metricsList(w http.ResponseWriter, info kindInfo, ns string) {
+	now := c.o.Now()
 	c.st.mu.Lock()
-	pods, nodes := c.usage(c.o.Now())
-	c.st.mu.Unlock()
-	if info.gvr == nodeMetricsGVR {
-		writeJSON(w, http.StatusOK, metricsList[nodeMetrics]{TypeMeta: metav1.TypeMeta{Kind: "NodeMetricsList", APIVersion: "metrics.k8s.io/v1beta1"}, Items: nodes})
-		return
-	}
-	l := metricsList[podMetrics]{TypeMeta: metav1.TypeMeta{Kind: "PodMetricsList", APIVersion: "metrics.k8s.io/v1beta1"}, Items: []podMetrics{}}
-	for _, p := range pods {
-		if ns == "" || p.Namespace == ns {
-			l.Items = append(l.Items, p)
+	ck := fmt.Sprintf("%s|%s|%d|%d", info.gvr.Resource, ns, now.Truncate(15*time.Second).Unix(), c.st.rv)
+	body, ok := c.metricsCache[ck]
+	if !ok {
+		pods, nodes := c.usage(now)
+		var v any
+		if info.gvr == nodeMetricsGVR {
+			v = metricsList[nodeMetrics]{TypeMeta: metav1.TypeMeta{Kind: "NodeMetricsList", APIVersion: "metrics.k8s.io/v1beta1"}, Items: nodes}
+		} else {
+			l := metricsList[podMetrics]{TypeMeta: metav1.TypeMeta{Kind: "PodMetricsList", APIVersion: "metrics.k8s.io/v1beta1"}, Items: []podMetrics{}}
+			for _, p := range pods {
+				if ns == "" || p.Namespace == ns {
+					l.Items = append(l.Items, p)
+				}
+			}
+			v = l
 		}
+		body, _ = json.Marshal(v)
+		if len(c.metricsCache) > 16 {
+			clear(c.metricsCache)
+		}
+		c.metricsCache[ck] = body
 	}
-	writeJSON(w, http.StatusOK, l)
+	c.st.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
 }
 
 func (c *Cluster) metricsGet(w http.ResponseWriter, info kindInfo, ns, name string) {
