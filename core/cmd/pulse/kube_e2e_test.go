@@ -165,6 +165,11 @@ func TestKubernetesAgentEndToEnd(t *testing.T) {
 	waitFor(t, "the command channel", 30*time.Second, func() bool {
 		return strings.Contains(log.String(), "command channel open") && strings.Contains(serveLog.String(), "commands_enabled=true")
 	})
+	// A report with commands on gives each record the action it takes.
+	waitFor(t, "a report with the declared actions", 20*time.Second, func() bool {
+		var p dockerRes
+		return getJSON(base+"/api/v1/resources/"+webPods[0], &p) == nil && strings.Contains(compact(p.Attributes), `"actions":["delete"]`)
+	})
 	if _, r, _ := postAction(t, base, webPods[0], "rollout-restart"); r.Outcome != "refused" || !strings.Contains(r.Reason, `a pod record does not take action "rollout-restart" (it takes delete)`) {
 		t.Fatalf("rollout-restart of a pod: %+v", r)
 	}

@@ -2,6 +2,7 @@ package agentgw
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,7 +68,7 @@ func ProjectKubernetes(k *agentwire.Kubernetes, at time.Time) resource.Snapshot 
 			Status: st, Topology: map[string]string{"cluster": name, "namespace": d.Namespace}, Attributes: attrs(map[string]any{"uid": d.UID,
 				"desired_replicas": d.Desired, "updated_replicas": d.Updated, "ready_replicas": d.Ready, "available_replicas": d.Available,
 				"progressing": d.Progressing, "generation": d.Generation, "observed_generation": d.ObservedGeneration,
-				"restarted_at": d.RestartedAt, "actions": []string{"rollout-restart"}})})
+				"restarted_at": d.RestartedAt, "actions": actionsFor(k.Actions, "rollout-restart")})})
 		snap.Links = append(snap.Links, resource.Link{From: id, Kind: resource.RelMemberOf, To: cluster})
 		metric(id, "replicas_desired", float64(d.Desired))
 		metric(id, "replicas_available", float64(d.Available))
@@ -78,7 +79,7 @@ func ProjectKubernetes(k *agentwire.Kubernetes, at time.Time) resource.Snapshot 
 			Status: podStatus(p), Topology: map[string]string{"cluster": name, "namespace": p.Namespace, "node": p.Node},
 			Attributes: attrs(map[string]any{"uid": p.UID, "phase": p.Phase, "node": p.Node, "owner": p.Owner, "deployment": p.Deployment,
 				"restarts": p.Restarts, "reasons": nonNil(p.Reasons), "cpu_request": p.CPURequest, "cpu_limit": p.CPULimit,
-				"memory_limit_bytes": p.MemLimit, "actions": []string{"delete"}})})
+				"memory_limit_bytes": p.MemLimit, "actions": actionsFor(k.Actions, "delete")})})
 		if p.Node != "" {
 			snap.Links = append(snap.Links, resource.Link{From: id, Kind: resource.RelRunsOn, To: "node:" + p.Node})
 		}
@@ -165,6 +166,16 @@ func usage(metric func(id, name string, v float64), id string, u *agentwire.K8sU
 		}
 		metric(id, "memory_usage_ratio", clamp01(float64(u.MemoryBytes)/float64(mem)))
 	}
+}
+
+// actionsFor is the action a record of one kind takes (deployments
+// rollout-restart, pods delete) when the agent declared it, that is while
+// commands are enabled on it; else none, as the docker records say.
+func actionsFor(declared []string, action string) []string {
+	if slices.Contains(declared, action) {
+		return []string{action}
+	}
+	return []string{}
 }
 
 // projectK8sRecovery maps Velero backups and CSI volume snapshots to
