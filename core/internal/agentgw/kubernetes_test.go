@@ -48,8 +48,21 @@ func TestKubernetesIsASeparateSource(t *testing.T) {
 	if m["restarts_total"] != 7 || m["memory_limit_bytes"] != 256<<20 {
 		t.Errorf("pod metrics %v", m)
 	}
-	if dep := e.st.Resources(store.Filter{Type: resource.TypeK8sDeployment})[0]; dep.Status != resource.StatusDegraded {
+	dep := e.st.Resources(store.Filter{Type: resource.TypeK8sDeployment})[0]
+	if dep.Status != resource.StatusDegraded {
 		t.Errorf("deployment 2 of 3 available: %s", dep.Status)
+	}
+	// Commands off on the agent: no record offers an action.
+	if !strings.Contains(string(dep.Attributes), `"actions":[]`) || !strings.Contains(string(pod.Attributes), `"actions":[]`) {
+		t.Errorf("actions without commands: %s %s", dep.Attributes, pod.Attributes)
+	}
+	// Commands on: a deployment takes rollout-restart, a pod delete.
+	tel.Kubernetes.Actions = []string{"delete", "rollout-restart"}
+	e.report(k, 2, agentwire.KindFull, tel)
+	dep = e.st.Resources(store.Filter{Type: resource.TypeK8sDeployment})[0]
+	pod = e.st.Resources(store.Filter{Type: resource.TypePod})[0]
+	if !strings.Contains(string(dep.Attributes), `"actions":["rollout-restart"]`) || !strings.Contains(string(pod.Attributes), `"actions":["delete"]`) {
+		t.Errorf("actions with commands: %s %s", dep.Attributes, pod.Attributes)
 	}
 	found := false
 	for _, a := range e.st.Alerts(store.AlertFilter{}) {

@@ -282,7 +282,6 @@ func (c *Cluster) watch(w http.ResponseWriter, r *http.Request, info kindInfo, n
 	c.watches.Add(1)
 	defer c.watches.Add(-1)
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Transfer-Encoding", "chunked")
 	w.WriteHeader(http.StatusOK)
 	send := func(e event) bool {
 		if _, err := fmt.Fprintf(w, `{"type":%q,"object":%s}`+"\n", e.typ, e.raw); err != nil {
