@@ -99,8 +99,8 @@ func TestKubernetesAgentEndToEnd(t *testing.T) {
 			webPods = append(webPods, r.ID)
 		}
 	}
-	// The lab cluster: 3 nodes, 9 deployments (3 with faults), 14 pods.
-	if count["k8s-cluster"] != 1 || count["k8s-node"] != 3 || count["k8s-deployment"] != 9 || count["pod"] != 14 || len(webPods) != 3 {
+	// The lab cluster: 3 nodes, 10 deployments (4 with faults), 15 pods.
+	if count["k8s-cluster"] != 1 || count["k8s-node"] != 3 || count["k8s-deployment"] != 10 || count["pod"] != 15 || len(webPods) != 3 {
 		t.Fatalf("kubernetes records after report --once: %v (web pods %d)", count, len(webPods))
 	}
 	if a := compact(cluster.Attributes); !strings.Contains(a, `"version":"v1.33.1"`) || !strings.Contains(a, `"metrics_api":true`) || !strings.Contains(a, `"schedule":"0 1 * * *"`) {
@@ -132,7 +132,8 @@ func TestKubernetesAgentEndToEnd(t *testing.T) {
 		for _, a := range alerts {
 			kinds = append(kinds, a.Kind)
 		}
-		return slices.Contains(kinds, "k8s-backup-failed") && slices.Contains(kinds, "k8s-crash-loop") && slices.Contains(kinds, "k8s-node-not-ready")
+		return slices.Contains(kinds, "k8s-backup-failed") && slices.Contains(kinds, "k8s-crash-loop") && slices.Contains(kinds, "k8s-node-not-ready") &&
+			slices.Contains(kinds, "k8s-pending") && slices.Contains(kinds, "k8s-rollout-stuck")
 	})
 
 	run := func(extra ...string) (*exec.Cmd, *bytes.Buffer) {

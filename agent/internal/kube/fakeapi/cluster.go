@@ -240,7 +240,8 @@ func (c *Cluster) populate() {
 		specs = append(specs,
 			spec{ns: "shop", name: "worker", image: "shop/worker:2.3", replicas: 2, cpu: "250m", mem: "256Mi", fault: "CrashLoopBackOff"},
 			spec{ns: "payments", name: "ledger", image: "registry.example/payments/ledger:9.9.9", replicas: 1, cpu: "250m", mem: "256Mi", fault: "ImagePullBackOff"},
-			spec{ns: "payments", name: "reconciler", image: "payments/reconciler:1.4", replicas: 1, cpu: "250m", mem: "128Mi", fault: "OOMKilled"})
+			spec{ns: "payments", name: "reconciler", image: "payments/reconciler:1.4", replicas: 1, cpu: "250m", mem: "128Mi", fault: "OOMKilled"},
+			spec{ns: "default", name: "report-builder", image: "reports/builder:3", replicas: 1, cpu: "6", mem: "24Gi", fault: "Unschedulable"})
 	}
 	total := int32(0)
 	for _, s := range specs {
@@ -349,6 +350,11 @@ func (c *Cluster) rollTo(d *appsv1.Deployment, now time.Time) {
 	}
 	if avail == corev1.ConditionFalse {
 		d.Status.Conditions[0].Reason = "MinimumReplicasUnavailable"
+		// An image that never pulls keeps the rollout from progressing.
+		if d.Annotations[FaultAnnotation] == "ImagePullBackOff" {
+			d.Status.Conditions[1].Status, d.Status.Conditions[1].Reason = corev1.ConditionFalse, "ProgressDeadlineExceeded"
+			d.Status.Conditions[1].Message = fmt.Sprintf("ReplicaSet %q has timed out progressing.", rsName)
+		}
 	}
 	_ = c.st.put(deploymentsGVR, d)
 }
@@ -428,6 +434,16 @@ func (c *Cluster) newPod(d *appsv1.Deployment, rs *appsv1.ReplicaSet, faulty boo
 		cs.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff",
 			Message: "Back-off pulling image \"" + cs.Image + "\""}}
 		phase, ready = corev1.PodPending, corev1.ConditionFalse
+	case fault == "Unschedulable":
+		// Asked for more than any node has: Pending, unscheduled, since
+		// well before the pending alert's 5 minutes.
+		p.Spec.NodeName = ""
+		p.CreationTimestamp = metav1.NewTime(now.Add(-12 * time.Minute))
+		p.Status = corev1.PodStatus{Phase: corev1.PodPending, QOSClass: corev1.PodQOSGuaranteed, Conditions: []corev1.PodCondition{
+			{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable, LastTransitionTime: p.CreationTimestamp,
+				Message: fmt.Sprintf("0/%d nodes are available: %d Insufficient memory.", c.o.Nodes, c.o.Nodes)}}}
+		_ = c.st.put(podsGVR, p)
+		return
 	case fault == "OOMKilled":
 		cs.RestartCount = 3
 		cs.LastTerminationState = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 137, Reason: "OOMKilled", FinishedAt: started}}
