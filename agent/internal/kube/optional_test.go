@@ -55,6 +55,7 @@ func TestOptionalAPIs(t *testing.T) {
 		// hourly: the newest failed partially (alert).
 		backup("hourly-1", "hourly", "Completed", "2026-12-01T00:00:00Z"), backup("hourly-2", "hourly", "PartiallyFailed", "2026-12-01T01:00:00Z"),
 		backup("adhoc", "", "Failed", "2026-12-01T01:30:00Z"),
+		backup("bad-spec", "", "FailedValidation", "2026-12-01T01:40:00Z"),
 		obj(VeleroSchedules, "Schedule", "velero", "daily", map[string]any{"spec": map[string]any{"schedule": "0 1 * * *"},
 			"status": map[string]any{"phase": "Enabled", "lastBackup": "2026-11-30T01:00:00Z"}}),
 		obj(VolumeSnapshots, "VolumeSnapshot", "shop", "db-snap", map[string]any{"spec": map[string]any{"source": map[string]any{"persistentVolumeClaimName": "db-data"}},
@@ -111,7 +112,7 @@ func TestOptionalAPIs(t *testing.T) {
 		for _, rp := range k.RecoveryPoints {
 			byName[rp.Name] = rp
 		}
-		if len(k.RecoveryPoints) != 7 {
+		if len(k.RecoveryPoints) != 8 {
 			t.Fatalf("recovery points %+v", k.RecoveryPoints)
 		}
 		if b := byName["daily-2"]; b.Phase != "Completed" || b.Schedule != "daily" || b.Expires != "2026-12-31T00:00:00Z" || b.StorageLocation != "default" || b.Errors != 2 {
@@ -131,7 +132,7 @@ func TestOptionalAPIs(t *testing.T) {
 			got = append(got, a.Kind+"@"+a.Target)
 		}
 		slices.Sort(got)
-		want := []string{"backup-failed@backup:velero/adhoc", "backup-partially-failed@backup:velero/hourly-2", "snapshot-failed@snapshot:shop/bad-snap"}
+		want := []string{"backup-failed@backup:velero/adhoc", "backup-failed@backup:velero/bad-spec", "backup-partially-failed@backup:velero/hourly-2", "snapshot-failed@snapshot:shop/bad-snap"}
 		if !slices.Equal(got, want) {
 			t.Errorf("alerts\n got %v\nwant %v", got, want)
 		}

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"sort"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -15,7 +16,7 @@ var listAll = metav1.ListOptions{}
 const VeleroScheduleLabel = "velero.io/schedule-name"
 
 // veleroBackups maps Velero Backups to recovery points. A Failed backup
-// alerts critical and a PartiallyFailed one warning, unless a newer backup
+// (or FailedValidation) alerts critical and a PartiallyFailed one warning, unless a newer backup
 // of the same schedule has completed since (the failure is then history).
 func veleroBackups(in []*unstructured.Unstructured, alert func(kind, sev, target, f string, a ...any)) []agentwire.K8sRecoveryPoint {
 	out := make([]agentwire.K8sRecoveryPoint, 0, len(in))
@@ -37,7 +38,8 @@ func veleroBackups(in []*unstructured.Unstructured, alert func(kind, sev, target
 		}
 	}
 	for _, b := range out {
-		if b.Phase != "Failed" && b.Phase != "PartiallyFailed" {
+		failed := b.Phase == "Failed" || b.Phase == "FailedValidation"
+		if !failed && b.Phase != "PartiallyFailed" {
 			continue
 		}
 		if b.Schedule != "" && lastOK[b.Schedule] > started(b) {
@@ -48,8 +50,8 @@ func veleroBackups(in []*unstructured.Unstructured, alert func(kind, sev, target
 		if why == "" {
 			why = "see velero backup describe"
 		}
-		if b.Phase == "Failed" {
-			alert("backup-failed", "critical", target, "velero backup %s failed (%d errors): %s", b.Name, b.Errors, why)
+		if failed {
+			alert("backup-failed", "critical", target, "velero backup %s %s (%d errors): %s", b.Name, strings.ToLower(strings.Replace(b.Phase, "FailedValidation", "failed validation", 1)), b.Errors, why)
 		} else {
 			alert("backup-partially-failed", "warning", target, "velero backup %s partially failed (%d errors, %d warnings)", b.Name, b.Errors, b.Warnings)
 		}
