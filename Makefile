@@ -20,6 +20,8 @@ build:
 		$(GO) build -o $(BIN)/$$(basename $$s) ./$$s || exit 1; done
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(BIN)/pulse-agent ./agent/cmd/pulse-agent
 	$(GO) build -o $(BIN)/pulse-sim-docker ./agent/cmd/pulse-sim-docker
+	$(GO) build -o $(BIN)/pulse-sim-kubernetes ./agent/cmd/pulse-sim-kubernetes
+	$(MAKE) --no-print-directory agent-k8s
 
 # The agent with the kubernetes module (client-go) is its own build.
 agent-k8s:

@@ -23,6 +23,9 @@ func runCommands(ctx context.Context, l *loaded, r *resolved, log hclog.Logger) 
 	if r.docker != nil {
 		ex["docker"] = r.dockerExec
 	}
+	if r.kube != nil {
+		ex["kubernetes"] = r.kubeExec
+	}
 	// On a Proxmox VE node: proxmox-pve's augmentation-only guest actions.
 	if pve := (pveguest.Executor{}); pve.Available() {
 		ex["proxmox-pve"] = pve

@@ -26,7 +26,7 @@ func addModuleFlags(fs *flag.FlagSet) *moduleFlags {
 	return &moduleFlags{fs: fs,
 		enableDocker:   fs.Bool("enable-docker", false, "report the container engine (Docker or Podman); default: on when its socket exists (enable_docker in agent.json)"),
 		dockerHost:     fs.String("docker-host", "", "engine address, unix:///path or tcp://host:port (default DOCKER_HOST, else unix:///var/run/docker.sock)"),
-		enableCommands: fs.Bool("enable-commands", false, "execute actions the core sends (container start/stop/restart); off by default (enable_commands in agent.json)"),
+		enableCommands: fs.Bool("enable-commands", false, "execute actions the core sends (container start/stop/restart, deployment rollout-restart, pod delete); off by default (enable_commands in agent.json)"),
 		enableKube:     fs.Bool("enable-kubernetes", false, "report the kubernetes cluster (in-cluster service account, or --kubeconfig / KUBECONFIG); the pulse-agent-k8s build (enable_kubernetes in agent.json)"),
 		kubeconfig:     fs.String("kubeconfig", "", "kubeconfig file (default KUBECONFIG, else in-cluster)"),
 	}
@@ -41,6 +41,7 @@ func (mf *moduleFlags) set(name string) bool {
 // resolved is what the flags and the settings decided.
 type resolved struct {
 	kube       collect.Module
+	kubeExec   cmdchan.Executor
 	docker     collect.Module
 	dockerExec cmdchan.Executor
 	commands   bool
@@ -87,12 +88,12 @@ func (mf *moduleFlags) resolve(s *settings.Settings, log hclog.Logger) (*resolve
 		}
 	}
 	if kubeOn {
-		m, err := openKube(kubeconfig)
+		m, ex, err := openKube(kubeconfig, r.commands)
 		if err != nil {
 			return nil, fmt.Errorf("kubernetes module: %w", err)
 		}
-		r.kube = m
-		log.Info("kubernetes module on", "kubeconfig", kubeconfig)
+		r.kube, r.kubeExec = m, ex
+		log.Info("kubernetes module on", "kubeconfig", kubeconfig, "commands", r.commands)
 	}
 	return r, nil
 }

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -25,6 +26,11 @@ import (
 
 	"github.com/pulsehost/pulse/core/agentwire"
 )
+
+// ErrRefused is what an Executor's error wraps when it refuses a command
+// before acting (the target is not of a kind the action applies to): the
+// core audits it as refused, not failed.
+var ErrRefused = errors.New("refused")
 
 // Executor runs one platform's actions on the host.
 type Executor interface {
@@ -186,6 +192,9 @@ func execute(ctx context.Context, o Options, cmd agentwire.Command) agentwire.Co
 	defer cancel()
 	o.Log.Info("executing command", "platform", cmd.Platform, "action", cmd.Action, "target", cmd.Target)
 	msg, err := e.Execute(actx, cmd.Action, cmd.Target, cmd.Params)
+	if errors.Is(err, ErrRefused) {
+		return refuse("%s", err.Error())
+	}
 	if err != nil {
 		r.Message = err.Error()
 		return r

@@ -3,6 +3,7 @@ package cmdchan
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -14,6 +15,9 @@ type fakeExec struct{ ran []string }
 func (f *fakeExec) Actions() []string { return []string{"restart", "start", "stop"} }
 func (f *fakeExec) Execute(_ context.Context, action, target string, _ map[string]string) (string, error) {
 	f.ran = append(f.ran, action+" "+target)
+	if target == "service:x" {
+		return "", fmt.Errorf("%w: target %s is not a container", ErrRefused, target)
+	}
 	if target == "container:gone" {
 		return "", errors.New("No such container: gone")
 	}
@@ -35,6 +39,7 @@ func TestExecuteRefusesUnlessEnabledAndDeclared(t *testing.T) {
 		{"no module", true, agentwire.Command{Platform: "proxmox-pve", Action: "start", Target: "qemu/100"}, false, true, `executes nothing for platform "proxmox-pve"`, false},
 		{"undeclared", true, agentwire.Command{Platform: "docker", Action: "remove", Target: "container:a"}, false, true, `does not execute "remove"`, false},
 		{"fails", true, agentwire.Command{Platform: "docker", Action: "stop", Target: "container:gone"}, false, false, "No such container", true},
+		{"wrong kind", true, agentwire.Command{Platform: "docker", Action: "stop", Target: "service:x"}, false, true, "is not a container", true},
 		{"runs", true, agentwire.Command{Platform: "docker", Action: "restart", Target: "container:a"}, true, false, "restart done", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,9 +9,11 @@
 package kube
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	appslisters "k8s.io/client-go/listers/apps/v1"
@@ -32,15 +35,15 @@ import (
 // PendingAlertAfter is how long a pod may stay Pending before it alerts.
 const PendingAlertAfter = 5 * time.Minute
 
-// Connect builds a clientset: from kubeconfig (or KUBECONFIG) when set,
+// Connect builds the clients: from kubeconfig (or KUBECONFIG) when set,
 // else in-cluster. It returns the cluster's display name.
-func Connect(kubeconfig string) (kubernetes.Interface, string, error) {
+func Connect(kubeconfig string) (kubernetes.Interface, dynamic.Interface, string, error) {
 	var cfg *rest.Config
 	name := "in-cluster"
 	if kubeconfig == "" && os.Getenv("KUBECONFIG") == "" {
 		c, err := rest.InClusterConfig()
 		if err != nil {
-			return nil, "", fmt.Errorf("not in a cluster and no kubeconfig (set --kubeconfig or KUBECONFIG): %w", err)
+			return nil, nil, "", fmt.Errorf("not in a cluster and no kubeconfig (set --kubeconfig or KUBECONFIG): %w", err)
 		}
 		cfg = c
 	} else {
@@ -51,7 +54,7 @@ func Connect(kubeconfig string) (kubernetes.Interface, string, error) {
 		cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{})
 		c, err := cc.ClientConfig()
 		if err != nil {
-			return nil, "", fmt.Errorf("kubeconfig: %w", err)
+			return nil, nil, "", fmt.Errorf("kubeconfig: %w", err)
 		}
 		if raw, err := cc.RawConfig(); err == nil && raw.CurrentContext != "" {
 			name = raw.CurrentContext
@@ -59,15 +62,38 @@ func Connect(kubeconfig string) (kubernetes.Interface, string, error) {
 		cfg = c
 	}
 	cfg.UserAgent = "pulse-agent"
+	// The informers' first lists of a large cluster come in bursts.
+	cfg.QPS, cfg.Burst = 20, 40
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
-		return nil, "", fmt.Errorf("kubernetes client: %w", err)
+		return nil, nil, "", fmt.Errorf("kubernetes client: %w", err)
 	}
-	return cs, name, nil
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("kubernetes dynamic client: %w", err)
+	}
+	return cs, dyn, name, nil
+}
+
+// Options configure a Module.
+type Options struct {
+	// Clientset is the typed client (nodes, pods, deployments, replicasets).
+	Clientset kubernetes.Interface
+	// Dynamic reads the optional APIs (Velero, CSI snapshots, metrics);
+	// nil leaves them out.
+	Dynamic dynamic.Interface
+	// Name is the cluster's display name.
+	Name string
+	// CommandsEnabled declares the actions in the telemetry.
+	CommandsEnabled bool
+	// Now is the clock (tests).
+	Now func() time.Time
 }
 
 // Module is the kubernetes module.
 type Module struct {
+	o     Options
+	opt   *optional
 	cs    kubernetes.Interface
 	name  string
 	now   func() time.Time
@@ -78,13 +104,15 @@ type Module struct {
 	uid   string
 }
 
-// New starts the informers and waits for their first list (bounded by ctx).
-func New(ctx context.Context, cs kubernetes.Interface, name string, now func() time.Time) (*Module, error) {
-	if now == nil {
-		now = time.Now
+// New starts the informers and waits for their first list (bounded by ctx;
+// the informers run until ctx ends).
+func New(ctx context.Context, o Options) (*Module, error) {
+	if o.Now == nil {
+		o.Now = time.Now
 	}
+	cs, name, now := o.Clientset, o.Name, o.Now
 	f := informers.NewSharedInformerFactory(cs, 10*time.Minute)
-	m := &Module{cs: cs, name: name, now: now,
+	m := &Module{o: o, cs: cs, name: name, now: now,
 		nodes: f.Core().V1().Nodes().Lister(), pods: f.Core().V1().Pods().Lister(),
 		deps: f.Apps().V1().Deployments().Lister(), rs: f.Apps().V1().ReplicaSets().Lister()}
 	f.Start(ctx.Done())
@@ -92,6 +120,10 @@ func New(ctx context.Context, cs kubernetes.Interface, name string, now func() t
 		if !ok {
 			return nil, fmt.Errorf("informer for %v did not sync", typ)
 		}
+	}
+	if o.Dynamic != nil {
+		m.opt = newOptional(cs.Discovery(), o.Dynamic, now)
+		m.opt.discover(ctx)
 	}
 	return m, nil
 }
@@ -106,6 +138,9 @@ func (m *Module) Contribute(t *agentwire.Telemetry) {
 // Collect reads the informers' caches (and, once, the cluster's UID).
 func (m *Module) Collect(ctx context.Context) *agentwire.Kubernetes {
 	k := &agentwire.Kubernetes{Name: m.name}
+	if m.o.CommandsEnabled {
+		k.Actions = Actions
+	}
 	if m.uid == "" {
 		ns, err := m.cs.CoreV1().Namespaces().Get(ctx, "kube-system", metav1.GetOptions{})
 		if err != nil {
@@ -159,10 +194,16 @@ func (m *Module) Collect(ctx context.Context) *agentwire.Kubernetes {
 		}
 		k.Pods = append(k.Pods, kp)
 	}
+	if m.opt != nil {
+		m.opt.collect(ctx, k, alert)
+	}
 	sort.Slice(k.Nodes, func(i, j int) bool { return k.Nodes[i].Name < k.Nodes[j].Name })
-	sort.Slice(k.Pods, func(i, j int) bool { return k.Pods[i].Namespace+k.Pods[i].Name < k.Pods[j].Namespace+k.Pods[j].Name })
-	sort.Slice(k.Deployments, func(i, j int) bool {
-		return k.Deployments[i].Namespace+k.Deployments[i].Name < k.Deployments[j].Namespace+k.Deployments[j].Name
+	// Compared field by field: a concatenation would allocate per compare.
+	slices.SortFunc(k.Pods, func(a, b agentwire.K8sPod) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	slices.SortFunc(k.Deployments, func(a, b agentwire.K8sDeployment) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
 	return k
 }
@@ -197,7 +238,8 @@ func node(n *corev1.Node) agentwire.K8sNode {
 
 func deployment(d *appsv1.Deployment) agentwire.K8sDeployment {
 	kd := agentwire.K8sDeployment{Namespace: d.Namespace, Name: d.Name, UID: string(d.UID), Desired: 1,
-		Updated: d.Status.UpdatedReplicas, Ready: d.Status.ReadyReplicas, Available: d.Status.AvailableReplicas}
+		Updated: d.Status.UpdatedReplicas, Ready: d.Status.ReadyReplicas, Available: d.Status.AvailableReplicas,
+		Generation: d.Generation, ObservedGeneration: d.Status.ObservedGeneration, RestartedAt: d.Spec.Template.Annotations[RestartedAtAnnotation]}
 	if d.Spec.Replicas != nil {
 		kd.Desired = *d.Spec.Replicas
 	}
@@ -231,9 +273,18 @@ func (m *Module) pod(p *corev1.Pod) agentwire.K8sPod {
 			kp.Reasons = append(kp.Reasons, t.Reason)
 		}
 	}
+	cpuLimited := len(p.Spec.Containers) > 0
 	for _, c := range p.Spec.Containers {
 		kp.CPURequest += c.Resources.Requests.Cpu().AsApproximateFloat64()
 		kp.MemLimit += c.Resources.Limits.Memory().Value()
+		if l, ok := c.Resources.Limits[corev1.ResourceCPU]; ok && !l.IsZero() {
+			kp.CPULimit += l.AsApproximateFloat64()
+		} else {
+			cpuLimited = false
+		}
+	}
+	if !cpuLimited {
+		kp.CPULimit = 0
 	}
 	return kp
 }

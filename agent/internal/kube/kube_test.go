@@ -60,7 +60,7 @@ func TestCollectFromInformers(t *testing.T) {
 	cs.Discovery().(*fakediscovery.FakeDiscovery).FakedServerVersion = &version.Info{GitVersion: "v1.33.1"}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	m, err := New(ctx, cs, "lab", func() time.Time { return now })
+	m, err := New(ctx, Options{Clientset: cs, Name: "lab", Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,7 +98,25 @@ func startLabAgent(ctx context.Context, s config.Server, agentAddr string, dirs 
 	if sock, err := filepath.Abs(filepath.Join(filepath.Dir(dir), "docker.sock")); err == nil {
 		if fi, err := os.Stat(sock); err == nil && fi.Mode()&os.ModeSocket != 0 {
 			args = append(args, "--enable-docker", "--docker-host", "unix://"+sock)
+			if dropped {
+				// The simulator's socket is the lab's: nobody may use it.
+				_ = os.Lchown(sock, uid, gid)
+			}
 			docker = ", docker module on " + sock
+		}
+	}
+	// The kubernetes module against pulse-sim-kubernetes's cluster when it
+	// runs (it writes the kubeconfig) and the pulse-agent-k8s build is
+	// there.
+	kubeNote := ""
+	if kc, err := filepath.Abs(filepath.Join(filepath.Dir(dir), "kubeconfig")); err == nil && fileExists(kc) {
+		if k8s := filepath.Join(filepath.Dir(bin), "pulse-agent-k8s"); fileIsExecutable(k8s) {
+			bin = k8s
+			args = append(args, "--enable-kubernetes", "--kubeconfig", kc)
+			kubeNote = ", kubernetes module on " + kc
+			if dropped {
+				_ = os.Lchown(kc, uid, gid)
+			}
 		}
 	}
 	run := exec.Command(bin, args...)
@@ -112,11 +130,16 @@ func startLabAgent(ctx context.Context, s config.Server, agentAddr string, dirs 
 	if dropped {
 		who = "as nobody"
 	}
-	fmt.Fprintf(stdout, "pulse-agent enrolled and reporting %s, commands enabled%s (key and settings in %s)\n", who, docker, dir)
+	fmt.Fprintf(stdout, "%s enrolled and reporting %s, commands enabled%s%s (key and settings in %s)\n", filepath.Base(bin), who, docker, kubeNote, dir)
 	return &labAgent{cmd: run}, nil
 }
 
 func fileIsExecutable(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
+}
+
+func fileExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
 }

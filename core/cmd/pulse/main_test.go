@@ -23,14 +23,22 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	for _, b := range []struct{ out, pkg string }{
-		{"pulse", "github.com/pulsehost/pulse/core/cmd/pulse"},
-		{"pulse-plugin-proxmox-pmg", "github.com/pulsehost/pulse/core/internal/testplugin/cmd/pulse-plugin-proxmox-pmg"},
-		{"pulse-plugin-vmware-vsphere", "github.com/pulsehost/pulse/plugins/vmware-vsphere"},
-		{"pulse-agent", "github.com/pulsehost/pulse/agent/cmd/pulse-agent"},
-		{"sim/pulse-sim-docker", "github.com/pulsehost/pulse/agent/cmd/pulse-sim-docker"},
+	for _, b := range []struct{ out, pkg, tags string }{
+		{"pulse", "github.com/pulsehost/pulse/core/cmd/pulse", ""},
+		{"pulse-plugin-proxmox-pmg", "github.com/pulsehost/pulse/core/internal/testplugin/cmd/pulse-plugin-proxmox-pmg", ""},
+		{"pulse-plugin-vmware-vsphere", "github.com/pulsehost/pulse/plugins/vmware-vsphere", ""},
+		{"pulse-agent", "github.com/pulsehost/pulse/agent/cmd/pulse-agent", ""},
+		{"sim/pulse-sim-docker", "github.com/pulsehost/pulse/agent/cmd/pulse-sim-docker", ""},
+		// The kubernetes build of the agent (client-go) and the fake API
+		// server: built once here, shared by the tests that use them.
+		{"pulse-agent-k8s", "github.com/pulsehost/pulse/agent/cmd/pulse-agent", "k8s"},
+		{"sim/pulse-sim-kubernetes", "github.com/pulsehost/pulse/agent/cmd/pulse-sim-kubernetes", ""},
 	} {
-		if out, err := exec.Command("go", "build", "-o", filepath.Join(dir, b.out), b.pkg).CombinedOutput(); err != nil {
+		args := []string{"build", "-o", filepath.Join(dir, b.out)}
+		if b.tags != "" {
+			args = append(args, "-tags", b.tags)
+		}
+		if out, err := exec.Command("go", append(args, b.pkg)...).CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", b.pkg, err, out)
 			os.Exit(1)
 		}

@@ -2,6 +2,8 @@ package agentgw
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/pulsehost/pulse/core/agentwire"
@@ -29,7 +31,10 @@ func ProjectKubernetes(k *agentwire.Kubernetes, at time.Time) resource.Snapshot 
 		name = k.ClusterUID
 	}
 	snap.Resources = append(snap.Resources, resource.Observation{Type: resource.TypeK8sCluster, NativeID: cluster, Name: name,
-		Status: resource.StatusOnline, Attributes: attrs(map[string]any{"cluster_uid": k.ClusterUID, "version": k.Version, "nodes": len(k.Nodes), "error": k.Error})})
+		Status: resource.StatusOnline, Attributes: attrs(map[string]any{"cluster_uid": k.ClusterUID, "version": k.Version, "nodes": len(k.Nodes), "error": k.Error,
+			"pods": len(k.Pods), "deployments": len(k.Deployments), "metrics_api": k.MetricsAPI, "velero_schedules": nonNil(k.Schedules),
+			"actions": nonNil(k.Actions)})})
+	snap.RecoveryPoints = projectK8sRecovery(k, cluster)
 	for _, n := range k.Nodes {
 		id := "node:" + n.Name
 		st := resource.StatusOnline
@@ -43,6 +48,13 @@ func ProjectKubernetes(k *agentwire.Kubernetes, at time.Time) resource.Snapshot 
 		snap.Links = append(snap.Links, resource.Link{From: id, Kind: resource.RelMemberOf, To: cluster})
 		metric(id, "cpu_cores", n.CPUCapacity)
 		metric(id, "memory_total_bytes", float64(n.MemCapacity))
+		if u := n.Usage; u != nil {
+			usage(metric, id, u, n.CPUCapacity, n.MemCapacity)
+		}
+	}
+	nodes := make(map[string]agentwire.K8sNode, len(k.Nodes))
+	for _, n := range k.Nodes {
+		nodes[n.Name] = n
 	}
 	deps := map[string]bool{}
 	for _, d := range k.Deployments {
@@ -55,7 +67,8 @@ func ProjectKubernetes(k *agentwire.Kubernetes, at time.Time) resource.Snapshot 
 		snap.Resources = append(snap.Resources, resource.Observation{Type: resource.TypeK8sDeployment, NativeID: id, Name: d.Namespace + "/" + d.Name,
 			Status: st, Topology: map[string]string{"cluster": name, "namespace": d.Namespace}, Attributes: attrs(map[string]any{"uid": d.UID,
 				"desired_replicas": d.Desired, "updated_replicas": d.Updated, "ready_replicas": d.Ready, "available_replicas": d.Available,
-				"progressing": d.Progressing})})
+				"progressing": d.Progressing, "generation": d.Generation, "observed_generation": d.ObservedGeneration,
+				"restarted_at": d.RestartedAt, "actions": actionsFor(k.Actions, "rollout-restart")})})
 		snap.Links = append(snap.Links, resource.Link{From: id, Kind: resource.RelMemberOf, To: cluster})
 		metric(id, "replicas_desired", float64(d.Desired))
 		metric(id, "replicas_available", float64(d.Available))
@@ -65,7 +78,8 @@ func ProjectKubernetes(k *agentwire.Kubernetes, at time.Time) resource.Snapshot 
 		snap.Resources = append(snap.Resources, resource.Observation{Type: resource.TypePod, NativeID: id, Name: p.Namespace + "/" + p.Name,
 			Status: podStatus(p), Topology: map[string]string{"cluster": name, "namespace": p.Namespace, "node": p.Node},
 			Attributes: attrs(map[string]any{"uid": p.UID, "phase": p.Phase, "node": p.Node, "owner": p.Owner, "deployment": p.Deployment,
-				"restarts": p.Restarts, "reasons": nonNil(p.Reasons), "cpu_request": p.CPURequest, "memory_limit_bytes": p.MemLimit})})
+				"restarts": p.Restarts, "reasons": nonNil(p.Reasons), "cpu_request": p.CPURequest, "cpu_limit": p.CPULimit,
+				"memory_limit_bytes": p.MemLimit, "actions": actionsFor(k.Actions, "delete")})})
 		if p.Node != "" {
 			snap.Links = append(snap.Links, resource.Link{From: id, Kind: resource.RelRunsOn, To: "node:" + p.Node})
 		}
@@ -76,17 +90,35 @@ func ProjectKubernetes(k *agentwire.Kubernetes, at time.Time) resource.Snapshot 
 		if p.MemLimit > 0 {
 			metric(id, "memory_limit_bytes", float64(p.MemLimit))
 		}
+		if u := p.Usage; u != nil {
+			// Bounded by the pod's limits, else by its node.
+			cpus, mem := p.CPULimit, p.MemLimit
+			if n, ok := nodes[p.Node]; ok {
+				if cpus <= 0 {
+					cpus = n.CPUAllocatable
+				}
+				if mem <= 0 {
+					mem = n.MemAllocatable
+				}
+			}
+			usage(metric, id, u, cpus, mem)
+		}
 	}
 	for _, a := range k.Alerts {
 		sev := resource.Severity(a.Severity)
 		if !resource.IsSeverity(sev) {
 			sev = resource.SeverityWarning
 		}
-		target := a.Target
+		target, res := a.Target, a.Target
 		if target == "" {
 			target = cluster
 		}
-		snap.Alerts = append(snap.Alerts, resource.Alert{ID: a.Kind + "@" + target, Resource: target, Severity: sev,
+		// Backups and snapshots are recovery points, not records: their
+		// alerts are the cluster's.
+		if res == "" || strings.HasPrefix(res, "backup:") || strings.HasPrefix(res, "snapshot:") {
+			res = cluster
+		}
+		snap.Alerts = append(snap.Alerts, resource.Alert{ID: a.Kind + "@" + target, Resource: res, Severity: sev,
 			Kind: "k8s-" + a.Kind, Message: a.Message, Started: at})
 	}
 	return snap
@@ -119,4 +151,70 @@ func typeOf(id string) resource.Type {
 		return resource.TypeK8sDeployment
 	}
 	return resource.TypeK8sCluster
+}
+
+// usage adds a metrics.k8s.io sample as the canonical usage metrics; cpus
+// and mem bound the ratios (0: unknown, no ratio).
+func usage(metric func(id, name string, v float64), id string, u *agentwire.K8sUsage, cpus float64, mem int64) {
+	metric(id, "memory_used_bytes", float64(u.MemoryBytes))
+	if cpus > 0 {
+		metric(id, "cpu_usage_ratio", clamp01(u.CPUCores/cpus))
+	}
+	if mem > 0 {
+		if typeOf(id) == resource.TypePod {
+			metric(id, "memory_total_bytes", float64(mem))
+		}
+		metric(id, "memory_usage_ratio", clamp01(float64(u.MemoryBytes)/float64(mem)))
+	}
+}
+
+// actionsFor is the action a record of one kind takes (deployments
+// rollout-restart, pods delete) when the agent declared it, that is while
+// commands are enabled on it; else none, as the docker records say.
+func actionsFor(declared []string, action string) []string {
+	if slices.Contains(declared, action) {
+		return []string{action}
+	}
+	return []string{}
+}
+
+// projectK8sRecovery maps Velero backups and CSI volume snapshots to
+// recovery points of the cluster (the canonical shape the PBS and TrueNAS
+// adapters use: kind, time, size, and the source's state as attributes).
+func projectK8sRecovery(k *agentwire.Kubernetes, cluster string) []resource.RecoveryPoint {
+	out := make([]resource.RecoveryPoint, 0, len(k.RecoveryPoints))
+	for _, rp := range k.RecoveryPoints {
+		kind, id := resource.RecoveryBackup, "velero-backup/"+rp.Namespace+"/"+rp.Name
+		if rp.Source == "volume-snapshot" {
+			kind, id = resource.RecoverySnapshot, "volume-snapshot/"+rp.Namespace+"/"+rp.Name
+		}
+		at := parseTime(rp.Completed)
+		if at.IsZero() {
+			at = parseTime(rp.Started)
+		}
+		a := map[string]any{"source": rp.Source, "namespace": rp.Namespace, "name": rp.Name, "uid": rp.UID,
+			"state": strings.ToLower(rp.Phase), "phase": rp.Phase, "started": rp.Started, "completed": rp.Completed}
+		for key, v := range map[string]string{"expires": rp.Expires, "error": rp.Message, "schedule": rp.Schedule,
+			"storage_location": rp.StorageLocation, "pvc": rp.PVC, "snapshot_class": rp.SnapshotClass} {
+			if v != "" {
+				a[key] = v
+			}
+		}
+		if rp.Source == "velero-backup" {
+			a["errors"], a["warnings"] = rp.Errors, rp.Warnings
+			a["included_namespaces"] = nonNil(rp.IncludedNamespaces)
+		}
+		b, _ := json.Marshal(a)
+		out = append(out, resource.RecoveryPoint{ID: id, Resource: cluster, Kind: kind, Time: at, SizeBytes: rp.SizeBytes,
+			Storage: rp.StorageLocation, Attributes: b})
+	}
+	return out
+}
+
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }

@@ -123,3 +123,56 @@ func TestAugmentationOnlyThroughTheNodesAgent(t *testing.T) {
 		})
 	}
 }
+
+// TestKubernetesActionsByRecordKind: a deployment takes rollout-restart and
+// a pod delete, through the agent that reports the cluster, addressed by
+// the record's native id; the other way round is refused in the core,
+// before anything reaches the agent.
+func TestKubernetesActionsByRecordKind(t *testing.T) {
+	on := config.Control{Enabled: true}
+	narrowed := config.Control{Enabled: true, Connections: map[string]config.ControlConnection{"kubernetes/SHA256:agent": {Actions: []string{"delete"}}}}
+	online := fakeAgents{online: true, enabled: true, declared: []string{"delete", "rollout-restart"}}
+	for _, tc := range []struct {
+		name, id, action, outcome, has, target string
+		cfg                                    config.Control
+		agents                                 fakeAgents
+	}{
+		{"deployment rollout-restart", "dep-1", "rollout-restart", OutcomeSucceeded, "rollout restarted", "deployment:shop/web", on, online},
+		{"pod delete", "pod-1", "delete", OutcomeSucceeded, "deleted", "pod:shop/web-1", on, online},
+		{"pod rollout-restart", "pod-1", "rollout-restart", OutcomeRefused, `a pod record does not take action "rollout-restart" (it takes delete)`, "", on, online},
+		{"deployment delete", "dep-1", "delete", OutcomeRefused, `a k8s-deployment record does not take action "delete" (it takes rollout-restart)`, "", on, online},
+		{"control disabled in core", "dep-1", "rollout-restart", OutcomeRefused, "control is disabled", "", config.Control{}, online},
+		{"control narrowed to delete", "dep-1", "rollout-restart", OutcomeRefused, `allows only delete on kubernetes/SHA256:agent, not "rollout-restart"`, "", narrowed, online},
+		{"agent offline", "dep-1", "rollout-restart", OutcomeRefused, "is offline", "", on, fakeAgents{}},
+		{"commands off on the agent", "pod-1", "delete", OutcomeRefused, "commands are not enabled on the pulse-agent", "", on, fakeAgents{online: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			exec := &fakeExec{declared: map[string][]string{}}
+			s, audit := newService(t, tc.cfg, exec)
+			store := s.res.(fakeResources)
+			dep := res("dep-1", "kubernetes", "SHA256:agent", "deployment:shop/web", resource.TypeK8sDeployment)
+			dep.Attributes = []byte(`{"actions":["rollout-restart"]}`)
+			pod := res("pod-1", "kubernetes", "SHA256:agent", "pod:shop/web-1", resource.TypePod)
+			pod.Attributes = []byte(`{"actions":["delete"]}`)
+			store["dep-1"], store["pod-1"] = dep, pod
+			ag := tc.agents
+			ag.answer = func(a sdk.Action) (string, error) {
+				if a.Name == "delete" {
+					return a.Target + ": deleted", nil
+				}
+				return a.Target + ": rollout restarted", nil
+			}
+			s.WithAgents(&ag)
+			r, _ := s.Request(context.Background(), Request{Actor: "test", ResourceID: tc.id, Action: tc.action})
+			if r.Outcome != tc.outcome || !strings.Contains(r.Reason+r.Message, tc.has) {
+				t.Errorf("outcome %q %q, want %q containing %q", r.Outcome, r.Reason+r.Message, tc.outcome, tc.has)
+			}
+			if (len(ag.calls) > 0) != (tc.target != "") || (tc.target != "" && ag.calls[0].Target != tc.target) {
+				t.Errorf("agent calls %+v, want target %q", ag.calls, tc.target)
+			}
+			if list, err := audit.List(context.Background(), Filter{}); err != nil || len(list) != 1 || list[0].Outcome != tc.outcome || list[0].Platform != "kubernetes" {
+				t.Fatalf("audit: %v %+v", err, list)
+			}
+		})
+	}
+}

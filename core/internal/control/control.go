@@ -296,7 +296,13 @@ func (s *Service) check(r *Result) (string, error) {
 	}
 	// 3. The agent's or the plugin's declaration.
 	if agentRoute {
-		return agentDeclared(s.agents, src, r.Action)
+		if why, kind := agentDeclared(s.agents, src, r.Action); kind != nil {
+			return why, kind
+		}
+		if why := recordRefusal(res, r.Action); why != "" {
+			return why, ErrRefused
+		}
+		return "", nil
 	}
 	if r.via != nil {
 		return agentDeclared(s.agents, resource.Source{Platform: src.Platform, Connection: r.via.connection}, r.Action)
