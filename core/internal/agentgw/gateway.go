@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -58,6 +59,8 @@ type Gateway struct {
 	stale map[string]string
 	// chans are the agents' open command channels.
 	chans channels
+	// rejected counts projected records ingest.CheckSnapshot left out.
+	rejected atomic.Uint64
 }
 
 type cachedKey struct {
@@ -314,12 +317,12 @@ func (g *Gateway) doReport(r *http.Request) (uint64, error) {
 		return 0, refuse(http.StatusConflict, "seq %d is not above the last accepted seq for this agent (a replayed or reordered report)", rep.Seq)
 	}
 	src := resource.SourceRef{Platform: "agent", Connection: ConnectionName(fp)}
-	if _, err := g.sink.ApplySnapshot(ctx, src, snap, now); err != nil {
+	if _, err := g.sink.ApplySnapshot(ctx, src, g.checked(fp, "agent", snap), now); err != nil {
 		return 0, fmt.Errorf("apply report of %s: %w", fp, err)
 	}
 	if d := rep.Telemetry.Docker; d != nil {
 		dsrc := resource.SourceRef{Platform: PlatformDocker, Connection: ConnectionName(fp)}
-		ds := ProjectDocker(fp, rep.Telemetry.Identity.Hostname, d, now)
+		ds := g.checked(fp, PlatformDocker, ProjectDocker(fp, rep.Telemetry.Identity.Hostname, d, now))
 		var err error
 		if d.Reachable {
 			_, err = g.sink.ApplySnapshot(ctx, dsrc, ds, now)
@@ -334,7 +337,7 @@ func (g *Gateway) doReport(r *http.Request) (uint64, error) {
 	}
 	if k := rep.Telemetry.Kubernetes; k != nil && k.ClusterUID != "" {
 		ksrc := resource.SourceRef{Platform: PlatformKubernetes, Connection: ConnectionName(fp)}
-		if _, err := g.sink.ApplySnapshot(ctx, ksrc, ProjectKubernetes(k, now), now); err != nil {
+		if _, err := g.sink.ApplySnapshot(ctx, ksrc, g.checked(fp, PlatformKubernetes, ProjectKubernetes(k, now)), now); err != nil {
 			return 0, fmt.Errorf("apply kubernetes report of %s: %w", fp, err)
 		}
 	}

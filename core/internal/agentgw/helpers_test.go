@@ -63,6 +63,12 @@ func newEnv(t *testing.T, o Options) *env {
 	c := &clock{t: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)}
 	o.Now = c.now
 	gw := New(db, st, hclog.NewNullLogger(), o)
+	// Every test's projections must pass the plugins' record rules.
+	t.Cleanup(func() {
+		if n := gw.Rejected(); n > 0 {
+			t.Errorf("the gateway left out %d projected records (see ingest.CheckSnapshot)", n)
+		}
+	})
 	srv := httptest.NewServer(gw.Handler())
 	t.Cleanup(srv.Close)
 	return &env{t: t, dir: dir, db: db, st: st, gw: gw, srv: srv, clock: c}
