@@ -87,11 +87,17 @@ func TestDockerAgentEndToEnd(t *testing.T) {
 	if err := core.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// Registered first so it runs last, after the core has exited.
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("pulse serve log:\n%s", serveLog.String())
+		}
+	})
 	t.Cleanup(func() { _ = core.Process.Kill(); _ = core.Wait() })
 	var listed struct {
 		Agents []agentRow `json:"agents"`
 	}
-	waitFor(t, "the API", 30*time.Second, func() bool { return getJSON(base+"/api/v1/agents", &listed) == nil })
+	waitFor(t, "the API", 60*time.Second, func() bool { return getJSON(base+"/api/v1/agents", &listed) == nil })
 	_, fp, _ := pulse(t, dir, "agent", "server-fingerprint", "--config", cfg)
 	_, out, _ := pulse(t, dir, "token", "create", "--config", cfg, "--ttl", "15m")
 	agentDir := filepath.Join(dir, "agent")
