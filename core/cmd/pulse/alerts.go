@@ -143,11 +143,15 @@ func alertsList(args []string, stdout, stderr io.Writer) int {
 			q.Set(k, v)
 		}
 	}
-	var list []alerts.Alert
-	if err := call(http.MethodGet, base+"/api/v1/alerts?"+q.Encode(), nil, &list); err != nil {
+	q.Set("limit", "10000")
+	var page struct {
+		Alerts []alerts.Alert `json:"alerts"`
+	}
+	if err := call(http.MethodGet, base+"/api/v1/alerts?"+q.Encode(), nil, &page); err != nil {
 		fmt.Fprintln(stderr, "pulse alerts list:", err)
 		return 1
 	}
+	list := page.Alerts
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

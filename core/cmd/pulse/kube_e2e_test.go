@@ -123,19 +123,21 @@ func TestKubernetesAgentEndToEnd(t *testing.T) {
 	if err := getJSON(base+"/api/v1/recovery-points?resource="+cluster.ID, &rps); err != nil || rps.Total != 9 {
 		t.Fatalf("recovery points of the cluster: %v %d", err, rps.Total)
 	}
-	// The alerts engine's active alerts (a list).
-	var alerts []struct {
-		Kind     string `json:"kind"`
-		Platform string `json:"platform"`
-		State    string `json:"state"`
+	// The alerts engine's active alerts.
+	var active struct {
+		Alerts []struct {
+			Kind     string `json:"kind"`
+			Platform string `json:"platform"`
+			State    string `json:"state"`
+		} `json:"alerts"`
 	}
 	var kinds []string
 	waitFor(t, "the cluster's alerts", 20*time.Second, func() bool {
-		if getJSON(base+"/api/v1/alerts", &alerts) != nil {
+		if getJSON(base+"/api/v1/alerts", &active) != nil {
 			return false
 		}
 		kinds = kinds[:0]
-		for _, a := range alerts {
+		for _, a := range active.Alerts {
 			kinds = append(kinds, a.Kind)
 		}
 		return slices.Contains(kinds, "k8s-backup-failed") && slices.Contains(kinds, "k8s-crash-loop") && slices.Contains(kinds, "k8s-node-not-ready") &&

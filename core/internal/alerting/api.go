@@ -84,7 +84,7 @@ func boolParam(q url.Values, name string) (*bool, error) {
 // list serves the active (pending and firing) alerts with filters.
 func (r *Runner) list(w http.ResponseWriter, req *http.Request) {
 	q := req.URL.Query()
-	params := []string{"state", "severity", "source", "platform", "connection", "type", "resource", "acknowledged", "silenced", "include_cleared"}
+	params := []string{"state", "severity", "source", "platform", "connection", "type", "resource", "acknowledged", "silenced", "include_cleared", "limit", "cursor"}
 	if err := checkParams(q, params...); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -95,7 +95,8 @@ func (r *Runner) list(w http.ResponseWriter, req *http.Request) {
 	acked, err4 := boolParam(q, "acknowledged")
 	silenced, err5 := boolParam(q, "silenced")
 	cleared, err6 := boolParam(q, "include_cleared")
-	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
+	limit, offset, err7 := pageParams(q)
+	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
@@ -134,7 +135,60 @@ func (r *Runner) list(w http.ResponseWriter, req *http.Request) {
 		}
 		out = append(out, a)
 	}
-	writeJSON(w, http.StatusOK, out)
+	sortAlerts(out)
+	total := len(out)
+	out = out[min(offset, total):min(offset+limit, total)]
+	body := map[string]any{"count": len(out), "total": total, "alerts": out}
+	if offset+limit < total {
+		body["next_cursor"] = strconv.Itoa(offset + limit)
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// Page sizes of GET /api/v1/alerts.
+const (
+	defaultAlertLimit = 500
+	maxAlertLimit     = 10000
+)
+
+// pageParams reads limit (1 to maxAlertLimit, default defaultAlertLimit)
+// and cursor (the next_cursor of the page before).
+func pageParams(q url.Values) (limit, offset int, err error) {
+	limit = defaultAlertLimit
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxAlertLimit {
+			return 0, 0, fmt.Errorf("limit %q must be a whole number from 1 to %d", s, maxAlertLimit)
+		}
+		limit = n
+	}
+	if s := q.Get("cursor"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return 0, 0, fmt.Errorf("cursor %q is not a next_cursor this API returned", s)
+		}
+		offset = n
+	}
+	return limit, offset, nil
+}
+
+// sortAlerts orders a list as operators read it: firing, then pending,
+// then resolved; within each the most severe first, then the newest.
+func sortAlerts(list []alerts.Alert) {
+	stateRank := map[alerts.State]int{alerts.StateFiring: 0, alerts.StatePending: 1, alerts.StateResolved: 2}
+	sevRank := map[string]int{"critical": 0, "warning": 1, "info": 2}
+	slices.SortStableFunc(list, func(a, b alerts.Alert) int {
+		if d := stateRank[a.State] - stateRank[b.State]; d != 0 {
+			return d
+		}
+		if d := sevRank[a.Severity] - sevRank[b.Severity]; d != 0 {
+			return d
+		}
+		if c := b.Since.Compare(a.Since); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 }
 
 func (r *Runner) history(w http.ResponseWriter, req *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/pulsehost/pulse/core/internal/alerts"
 	"net/http"
 	"net/url"
 
@@ -95,9 +96,11 @@ func (c coreAPI) resource(ctx context.Context, id string) (d resourceDetail, fou
 	return d, err == nil, err
 }
 
-func (c coreAPI) alerts(ctx context.Context, q url.Values) ([]resource.Alert, error) {
+// alerts lists the alerts engine's alerts (firing, pending and, with
+// include_cleared, recently resolved), as GET /api/v1/alerts serves them.
+func (c coreAPI) alerts(ctx context.Context, q url.Values) ([]alerts.Alert, error) {
 	var v struct {
-		Alerts []resource.Alert `json:"alerts"`
+		Alerts []alerts.Alert `json:"alerts"`
 	}
 	err := c.call(ctx, http.MethodGet, "/api/v1/alerts", q, nil, &v)
 	return v.Alerts, err

@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"fmt"
+	"github.com/pulsehost/pulse/core/internal/alerts"
 	"net/url"
 	"sort"
 	"strings"
@@ -231,6 +232,13 @@ type labelledAlert struct {
 	Support string `json:"support"`
 }
 
+// labelledEngineAlert is an alert of the alerts engine (list_alerts) with
+// the support label of its platform.
+type labelledEngineAlert struct {
+	alerts.Alert
+	Support string `json:"support"`
+}
+
 // labelledPoint is a recovery point with the support label of its platform.
 type labelledPoint struct {
 	resource.RecoveryPoint
@@ -344,12 +352,12 @@ func (s *Server) listAlerts(ctx context.Context, a args) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []labelledAlert{}
+	out := []labelledEngineAlert{}
 	for _, al := range list {
-		if _, ok := readable(al.Platform); !ok || (sev != "" && string(al.Severity) != sev) {
+		if _, ok := readable(al.Platform); !ok || (sev != "" && al.Severity != sev) {
 			continue
 		}
-		out = append(out, labelledAlert{Alert: al, Support: supportLabel(al.Platform)})
+		out = append(out, labelledEngineAlert{Alert: al, Support: supportLabel(al.Platform)})
 	}
 	return map[string]any{"count": len(out), "alerts": out}, nil
 }

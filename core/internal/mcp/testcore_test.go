@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"github.com/pulsehost/pulse/core/internal/alerting"
+	"github.com/pulsehost/pulse/core/internal/config"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -167,7 +169,8 @@ func report(t *testing.T, st *store.Store, platformID, conn string, obs ...resou
 // augmenting pve01 and a docker host with an app container.
 func newTestCore(t *testing.T) *testCore {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), daemon.DatabaseFile), hclog.NewNullLogger())
+	dbPath := filepath.Join(t.TempDir(), daemon.DatabaseFile)
+	st, err := store.Open(dbPath, hclog.NewNullLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +185,7 @@ func newTestCore(t *testing.T) *testCore {
 	report(t, st, "docker", "apphost", resource.Observation{Type: resource.TypeAppContainer, NativeID: "c-9f8e", Name: "grafana",
 		Status: resource.StatusRunning})
 
-	last := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	last := time.Now().UTC().Truncate(time.Second) // fresh: no stale-data alerts
 	h := &fakeHost{
 		conns: []pluginhost.ConnStatus{
 			{Platform: "proxmox-pbs", Name: "backup", State: pluginhost.StateNoPlugin, PollInterval: "30s", LastError: "no plugin for proxmox-pbs"},
@@ -195,7 +198,18 @@ func newTestCore(t *testing.T) *testCore {
 		},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	apiH := api.New(st, h, hclog.NewNullLogger(), "test").Handler()
+	apiS := api.New(st, h, hclog.NewNullLogger(), "test")
+	// The alerts engine serves GET /api/v1/alerts in the daemon; so here.
+	ar, err := alerting.Open(ctx, dbPath, &config.Config{Alerts: config.DefaultAlertSettings}, st, h, hclog.NewNullLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ar.Close() })
+	if err := ar.Cycle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	apiS.Mount(ar.Routes())
+	apiH := apiS.Handler()
 	srv := httptest.NewServer(daemon.WithMCP(ctx, apiH, hclog.NewNullLogger(), "test"))
 	t.Cleanup(func() { cancel(); srv.Close() })
 	return &testCore{store: st, host: h, srv: srv}

@@ -3,6 +3,7 @@ package mcp_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -181,8 +182,10 @@ func TestEachToolAgainstTheTestCore(t *testing.T) {
 			if m["platform"] == "proxmox-pbs" && (m["state"] != "no-plugin" || m["last_error"] == "") {
 				t.Errorf("pbs connection = %v", m)
 			}
-			if m["platform"] == "proxmox-pve" && m["last_poll"] != "2026-12-01T00:00:00Z" {
-				t.Errorf("last_poll = %v", m["last_poll"])
+			if m["platform"] == "proxmox-pve" {
+				if at, err := time.Parse(time.RFC3339, fmt.Sprint(m["last_poll"])); err != nil || time.Since(at) > time.Minute {
+					t.Errorf("last_poll = %v, want the test core's recent poll", m["last_poll"])
+				}
 			}
 		}
 	})

@@ -4,13 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/pulsehost/pulse/core/internal/alerting"
+	"github.com/pulsehost/pulse/core/internal/config"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,13 +43,12 @@ func (labHost) Plugins() []pluginhost.PluginStatus { return nil }
 
 // testCore is a core with records: two PVE connections of 10 VMs and a node
 // each, a vCenter with 3 VMs, an alert, and 5 minutes of history of one VM.
-// acked receives the ids the fake acknowledge route is called with.
+// Its alerts API is the real alerts engine's (alerts).
 type testCore struct {
-	URL   string
-	VM    string
-	Alert string
-	mu    sync.Mutex
-	acked []string
+	URL    string
+	VM     string
+	Alert  string
+	alerts *alerting.Runner
 }
 
 func newTestCore(t testing.TB) *testCore {
@@ -103,16 +103,26 @@ func newTestCore(t testing.TB) *testCore {
 	}
 	tc := &testCore{}
 	tc.VM = st.Resources(store.Filter{Type: "vm", Connection: "pve-a"})[0].ID
-	tc.Alert = st.Alerts(store.AlertFilter{})[0].ID
-	srv := api.New(st, labHost{}, hclog.NewNullLogger(), "test").WithHistory(h).WithFeed(feed).WithUI(web.Handler()).
-		// The acknowledge call the alerts engine serves (feature-detected by the page).
-		Route("POST /api/v1/alerts/{id}/ack", func(w http.ResponseWriter, r *http.Request) {
-			tc.mu.Lock()
-			tc.acked = append(tc.acked, r.PathValue("id"))
-			tc.mu.Unlock()
-			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprintf(w, `{"id":%q,"acknowledged":true}`, r.PathValue("id"))
-		})
+	// The alerts engine serves the alerts API, as in the daemon.
+	ar, err := alerting.Open(ctx, filepath.Join(dir, "pulse.db"), &config.Config{Alerts: config.DefaultAlertSettings}, st, labHost{}, hclog.NewNullLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ar.Close() })
+	if err := ar.Cycle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range ar.Engine.Active() {
+		if a.Kind == "ha-error" {
+			tc.Alert = a.ID
+		}
+	}
+	if tc.Alert == "" {
+		t.Fatalf("the engine does not show the HA alert: %+v", ar.Engine.Active())
+	}
+	tc.alerts = ar
+	srv := api.New(st, labHost{}, hclog.NewNullLogger(), "test").WithHistory(h).WithFeed(feed).WithUI(web.Handler())
+	srv.Mount(ar.Routes())
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
 		feed.Close() // end the page's live feed so Close need not wait for it
@@ -268,10 +278,14 @@ func TestDashboardInBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tc.mu.Lock()
-		defer tc.mu.Unlock()
-		if len(tc.acked) != 1 || tc.acked[0] != tc.Alert {
-			t.Errorf("acknowledge calls %v, want one for the HA alert", tc.acked)
+		acked := false
+		for _, a := range tc.alerts.Engine.Active() {
+			if a.ID == tc.Alert && a.Ack != nil && a.Ack.By == "dashboard" {
+				acked = true
+			}
+		}
+		if !acked {
+			t.Errorf("the HA alert %s is not acknowledged by the dashboard in the engine: %+v", tc.Alert, tc.alerts.Engine.Active())
 		}
 	})
 }

@@ -97,7 +97,7 @@ function Counts({ title, counts, testid, render: r }) {
 
 function Overview() {
   const [st] = useData(
-    () => Promise.all([get('/api/v1/summary'), get('/api/v1/connections'), get('/api/v1/alerts?limit=10'), get('/api/v1/resources?stale=true&limit=10&sort=-last_seen'), get('/api/v1/platforms')]),
+    () => Promise.all([get('/api/v1/summary'), get('/api/v1/connections'), get('/api/v1/alerts?state=firing&limit=10'), get('/api/v1/resources?stale=true&limit=10&sort=-last_seen'), get('/api/v1/platforms')]),
     [],
   );
   if (!st.data) return html`<${Err} msg=${st.error} />${st.loading && html`<p>Loading…</p>`}`;
@@ -352,8 +352,8 @@ function AlertList({ alerts, onChange }) {
             <td><${Severity} value=${a.severity} /></td>
             <td>${a.resource ? html`<${Link} href=${'/resources/' + a.resource}>${a.message}<//>` : a.message} <span class="muted">${a.kind}</span></td>
             <td><${PlatformName} id=${a.platform} /> / ${a.connection}</td>
-            <td>${fmtTime(a.started)}</td>
-            <td>${a.cleared ? 'cleared ' + ago(a.cleared) : acked ? html`<span data-testid="acked">acknowledged</span>` : can ? html`<button data-testid="ack" onClick=${() => ack(a)}>Acknowledge</button>` : 'firing'}</td>
+            <td>${fmtTime(a.started || a.fired_at || a.since)}</td>
+            <td>${a.cleared || a.resolved_at ? 'cleared ' + ago(a.cleared || a.resolved_at) : acked ? html`<span data-testid="acked">acknowledged</span>` : can ? html`<button data-testid="ack" onClick=${() => ack(a)}>Acknowledge</button>` : (a.state || 'firing')}</td>
           </tr>`;
         })}
       </tbody>

@@ -16,7 +16,7 @@
     <dl class="counts">
       ${o.map(r=>T`<div><dt>${l?l(r):r}</dt><dd data-testid=${n+"-"+r}>${t[r]}</dd></div>`)}
     </dl>
-  </section>`}function Wu(){const[e]=Bl(()=>Promise.all([qe("/api/v1/summary"),qe("/api/v1/connections"),qe("/api/v1/alerts?limit=10"),qe("/api/v1/resources?stale=true&limit=10&sort=-last_seen"),qe("/api/v1/platforms")]),[]);if(!e.data)return T`<${dl} msg=${e.error} />${e.loading&&T`<p>Loading…</p>`}`;const[t,n,l,o,r]=e.data;return T`<h1>Overview</h1>
+  </section>`}function Wu(){const[e]=Bl(()=>Promise.all([qe("/api/v1/summary"),qe("/api/v1/connections"),qe("/api/v1/alerts?state=firing&limit=10"),qe("/api/v1/resources?stale=true&limit=10&sort=-last_seen"),qe("/api/v1/platforms")]),[]);if(!e.data)return T`<${dl} msg=${e.error} />${e.loading&&T`<p>Loading…</p>`}`;const[t,n,l,o,r]=e.data;return T`<h1>Overview</h1>
     <${dl} msg=${e.error} />
     <div class="tiles">
       <${et} class="tile" href="/resources"><span class="big" data-testid="count-total">${t.resources}</span> resources<//>
@@ -152,8 +152,8 @@
             <td><${Yi} value=${f.severity} /></td>
             <td>${f.resource?T`<${et} href=${"/resources/"+f.resource}>${f.message}<//>`:f.message} <span class="muted">${f.kind}</span></td>
             <td><${pl} id=${f.platform} /> / ${f.connection}</td>
-            <td>${hn(f.started)}</td>
-            <td>${f.cleared?"cleared "+Kt(f.cleared):h?T`<span data-testid="acked">acknowledged</span>`:n?T`<button data-testid="ack" onClick=${()=>a(f)}>Acknowledge</button>`:"firing"}</td>
+            <td>${hn(f.started||f.fired_at||f.since)}</td>
+            <td>${f.cleared||f.resolved_at?"cleared "+Kt(f.cleared||f.resolved_at):h?T`<span data-testid="acked">acknowledged</span>`:n?T`<button data-testid="ack" onClick=${()=>a(f)}>Acknowledge</button>`:f.state||"firing"}</td>
           </tr>`})}
       </tbody>
     </table>
