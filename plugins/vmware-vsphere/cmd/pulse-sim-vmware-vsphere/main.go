@@ -66,6 +66,7 @@ func run(listen, dir string) error {
 		if err := m.Create(); err != nil {
 			return fmt.Errorf("create model: %w", err)
 		}
+		simlab.SizeMemory(m) // the lab's memory usage in a sane range
 	}
 	defer m.Remove()
 	srv, err := simlab.Serve(m, listen, simlab.User, simlab.Password)
