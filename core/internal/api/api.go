@@ -79,33 +79,35 @@ func New(s Store, h Host, log hclog.Logger, version string) *Server {
 // Handler returns the routed handler.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("GET /metrics", s.metrics)
-	mux.HandleFunc("GET /api/v1/platforms", s.platforms)
-	mux.HandleFunc("GET /api/v1/connections", s.connections)
-	mux.HandleFunc("GET /api/v1/plugins", s.plugins)
-	mux.HandleFunc("GET /api/v1/resources", s.resources)
-	mux.HandleFunc("GET /api/v1/resources/{id}", s.resourceByID)
+	var patterns []string
+	handle := func(p string, h http.Handler) { mux.Handle(p, h); patterns = append(patterns, p) }
+	handle("GET /healthz", http.HandlerFunc(s.healthz))
+	handle("GET /metrics", http.HandlerFunc(s.metrics))
+	handle("GET /api/v1/platforms", http.HandlerFunc(s.platforms))
+	handle("GET /api/v1/connections", http.HandlerFunc(s.connections))
+	handle("GET /api/v1/plugins", http.HandlerFunc(s.plugins))
+	handle("GET /api/v1/resources", http.HandlerFunc(s.resources))
+	handle("GET /api/v1/resources/{id}", http.HandlerFunc(s.resourceByID))
 	if s.mounted["GET /api/v1/alerts"] == nil {
-		mux.HandleFunc("GET /api/v1/alerts", s.alerts)
+		handle("GET /api/v1/alerts", http.HandlerFunc(s.alerts))
 	}
-	mux.HandleFunc("GET /api/v1/recovery-points", s.recoveryPoints)
-	mux.HandleFunc("POST /api/v1/resources/{id}/actions", s.postAction)
-	mux.HandleFunc("GET /api/v1/actions", s.listActions)
-	mux.HandleFunc("GET /api/v1/agents", s.agents)
-	mux.HandleFunc("GET /api/v1/resources/{id}/history", s.resourceHistory)
-	mux.HandleFunc("GET /api/v1/summary", s.summary)
-	mux.HandleFunc("GET /api/v1/vocabulary", s.vocabulary)
+	handle("GET /api/v1/recovery-points", http.HandlerFunc(s.recoveryPoints))
+	handle("POST /api/v1/resources/{id}/actions", http.HandlerFunc(s.postAction))
+	handle("GET /api/v1/actions", http.HandlerFunc(s.listActions))
+	handle("GET /api/v1/agents", http.HandlerFunc(s.agents))
+	handle("GET /api/v1/resources/{id}/history", http.HandlerFunc(s.resourceHistory))
+	handle("GET /api/v1/summary", http.HandlerFunc(s.summary))
+	handle("GET /api/v1/vocabulary", http.HandlerFunc(s.vocabulary))
 	if s.feed != nil {
-		mux.Handle("GET /api/v1/events", s.feed)
+		handle("GET /api/v1/events", s.feed)
 	}
 	for p, h := range s.mounted {
-		mux.HandleFunc(p, h)
+		handle(p, h)
 	}
 	for _, r := range s.extra {
-		mux.HandleFunc(r.pattern, r.h)
+		handle(r.pattern, r.h)
 	}
-	mux.HandleFunc("/", s.fallback(mux))
+	mux.HandleFunc("/", s.fallback(mux, collections(patterns)))
 	return s.logRequests(mux)
 }
 

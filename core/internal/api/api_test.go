@@ -86,7 +86,7 @@ func TestEndpoints(t *testing.T) {
 		{"/api/v1/resources?stale=maybe", 400, []string{`use true or false`}},
 		{"/api/v1/resources?colour=red", 400, []string{`unknown query parameter \"colour\"`, "type, platform, connection, stale"}},
 		{"/api/v1/resources/vm-0000", 404, []string{`no resource with id \"vm-0000\"`}},
-		{"/api/v2/things", 404, []string{`the API lives under /api/v1/`}},
+		{"/api/v2/things", 404, []string{`the API lives under /api/v1/ (`, `alerts`, `summary`, `vocabulary`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

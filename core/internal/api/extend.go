@@ -41,7 +41,7 @@ type route struct {
 // fallback answers what no route took: the dashboard for GET outside /api/,
 // 405 with Allow when the path has routes for other methods (204 with Allow
 // for OPTIONS), else 404.
-func (s *Server) fallback(mux *http.ServeMux) http.HandlerFunc {
+func (s *Server) fallback(mux *http.ServeMux, collections []string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var allow []string
 		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
@@ -64,8 +64,29 @@ func (s *Server) fallback(mux *http.ServeMux) http.HandlerFunc {
 			s.ui.ServeHTTP(w, r)
 			return
 		}
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s; the API lives under /api/v1/ (platforms, connections, plugins, resources, alerts, recovery-points, events), plus /healthz and /metrics", r.Method, r.URL.Path))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s; the API lives under /api/v1/ (%s), plus /healthz and /metrics", r.Method, r.URL.Path, strings.Join(collections, ", ")))
 	}
+}
+
+// collections are the first path segments under /api/v1/ of patterns,
+// sorted and once each: what a 404 lists as the API's collections.
+func collections(patterns []string) []string {
+	var out []string
+	for _, p := range patterns {
+		if _, path, ok := strings.Cut(p, " "); ok {
+			p = path
+		}
+		rest, ok := strings.CutPrefix(p, "/api/v1/")
+		if !ok {
+			continue
+		}
+		seg, _, _ := strings.Cut(rest, "/")
+		if seg != "" && !slices.Contains(out, seg) {
+			out = append(out, seg)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // resourceHistory serves GET /api/v1/resources/{id}/history.
