@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sort"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// sample is one reading of a process tree.
+type sample struct {
+	At  time.Duration // since the process started
+	CPU time.Duration // tree CPU so far (user+sys)
+	RSS int64         // sum of the tree's resident bytes now
+}
+
+// peak is the most one process of a tree was ever resident (VmHWM).
+type peak struct {
+	PID   int
+	Comm  string
+	Bytes int64
+}
+
+// tracked is a process the benchmark started and samples until it exits.
+type tracked struct {
+	name  string
+	cmd   *exec.Cmd
+	start time.Time
+	done  chan struct{} // closed once Wait returned
+	err   error         // from Wait
+
+	mu      sync.Mutex
+	samples []sample
+	peaks   map[int]peak
+	final   time.Duration // CPU from wait4's rusage (self + reaped children)
+}
+
+// startTracked starts argv with its output going to log and samples its
+// process tree every every until it exits.
+func startTracked(name string, argv []string, dir string, log io.Writer, every time.Duration) (*tracked, error) {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	t := &tracked{name: name, cmd: cmd, done: make(chan struct{}), peaks: map[int]peak{}}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	t.start = time.Now()
+	go func() {
+		t.err = cmd.Wait()
+		if ps := cmd.ProcessState; ps != nil {
+			t.mu.Lock()
+			t.final = ps.UserTime() + ps.SystemTime()
+			t.mu.Unlock()
+		}
+		close(t.done)
+	}()
+	go func() {
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-t.done:
+				return
+			case <-tick.C:
+				t.Sample()
+			}
+		}
+	}()
+	t.Sample()
+	return t, nil
+}
+
+// Sample reads the tree now, records it, and returns it (ok false once the
+// process is gone).
+func (t *tracked) Sample() (sample, bool) {
+	at := time.Since(t.start)
+	tree, err := readTree("/proc", t.cmd.Process.Pid)
+	if err != nil || len(tree) == 0 {
+		return sample{}, false
+	}
+	s := sample{At: at, CPU: treeCPU(tree)}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, p := range tree {
+		s.RSS += p.RSS
+		if p.Peak > t.peaks[p.PID].Bytes {
+			t.peaks[p.PID] = peak{PID: p.PID, Comm: p.Comm, Bytes: p.Peak}
+		}
+	}
+	t.samples = append(t.samples, s)
+	return s, true
+}
+
+// Stop sends SIGTERM (SIGKILL after grace) and waits for the exit.
+func (t *tracked) Stop(grace time.Duration) {
+	select {
+	case <-t.done:
+		return
+	default:
+	}
+	_ = t.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-t.done:
+	case <-time.After(grace):
+		_ = t.cmd.Process.Kill()
+		<-t.done
+	}
+}
+
+// Wait waits for the process to exit on its own, or ctx.
+func (t *tracked) Wait(ctx context.Context) error {
+	select {
+	case <-t.done:
+		return t.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Samples returns the readings so far.
+func (t *tracked) Samples() []sample {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]sample(nil), t.samples...)
+}
+
+// TotalCPU is the tree's CPU: wait4's figure once exited (it includes
+// children reaped before the end), or the last sample's.
+func (t *tracked) TotalCPU() time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var last time.Duration
+	if n := len(t.samples); n > 0 {
+		last = t.samples[n-1].CPU
+	}
+	return max(t.final, last)
+}
+
+// Peaks returns each process's peak resident bytes, the root first.
+func (t *tracked) Peaks() []peak {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []peak
+	for _, p := range t.peaks {
+		out = append(out, p)
+	}
+	root := t.cmd.Process.Pid
+	sort.Slice(out, func(i, j int) bool {
+		if (out[i].PID == root) != (out[j].PID == root) {
+			return out[i].PID == root
+		}
+		return out[i].PID < out[j].PID
+	})
+	return out
+}
+
+// cpuAt interpolates the tree CPU at time at from samples (sorted by At).
+func cpuAt(samples []sample, at time.Duration) time.Duration {
+	if len(samples) == 0 {
+		return 0
+	}
+	i := sort.Search(len(samples), func(i int) bool { return samples[i].At >= at })
+	switch {
+	case i == 0:
+		return samples[0].CPU
+	case i == len(samples):
+		return samples[len(samples)-1].CPU
+	}
+	a, b := samples[i-1], samples[i]
+	if b.At == a.At {
+		return b.CPU
+	}
+	frac := float64(at-a.At) / float64(b.At-a.At)
+	return a.CPU + time.Duration(frac*float64(b.CPU-a.CPU))
+}
+
+// steadyWindow is the longest window starting at from that spans a whole
+// number of intervals and ends by end; ok is false when not even one fits.
+func steadyWindow(from, end, interval time.Duration) (to time.Duration, cycles int, ok bool) {
+	if interval <= 0 || end <= from {
+		return 0, 0, false
+	}
+	cycles = int((end - from) / interval)
+	if cycles < 1 {
+		return 0, 0, false
+	}
+	return from + time.Duration(cycles)*interval, cycles, true
+}
+
+// perMinute scales CPU used over window to CPU per minute.
+func perMinute(cpu, window time.Duration) time.Duration {
+	if window <= 0 {
+		return 0
+	}
+	return time.Duration(float64(cpu) * float64(time.Minute) / float64(window))
+}
+
+func mustTemp(pattern string) string {
+	dir, err := os.MkdirTemp("", pattern)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchpeer:", err)
+		os.Exit(1)
+	}
+	return dir
+}
