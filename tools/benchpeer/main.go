@@ -47,6 +47,8 @@ type opts struct {
 	pveInterval, pveRun   time.Duration
 	sampleEvery           time.Duration
 	skipVSphere, skipPVE  bool
+	skipTelegraf          bool
+	telegrafMetrics       string
 	soak                  bool
 	soakRun, soakInterval time.Duration
 	clients               int
@@ -66,6 +68,8 @@ func main() {
 	flag.DurationVar(&o.pveRun, "pve-duration", 120*time.Second, "how long pulse serve polls the Proxmox VE")
 	flag.DurationVar(&o.sampleEvery, "sample", 250*time.Millisecond, "how often the process trees are read from /proc")
 	flag.BoolVar(&o.skipVSphere, "skip-vsphere", false, "skip the vCenter runs")
+	flag.BoolVar(&o.skipTelegraf, "skip-telegraf", false, "run only pulse against the vCenter (no Telegraf, no one-shots)")
+	flag.StringVar(&o.telegrafMetrics, "telegraf-metrics", "matched", "Telegraf's vsphere metrics: matched (the counters the pulse plugin reads) or all (the input's defaults)")
 	flag.BoolVar(&o.skipPVE, "skip-pve", false, "skip the Proxmox VE run")
 	flag.BoolVar(&o.soak, "soak", false, "run the whole-core soak instead: both simulators, one pulse serve, API clients")
 	flag.DurationVar(&o.soakRun, "soak-duration", 10*time.Minute, "how long the soak runs after the first sync")
@@ -73,6 +77,11 @@ func main() {
 	flag.IntVar(&o.clients, "clients", 20, "concurrent API clients during the soak's second half")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory (configs, logs, Telegraf's output)")
 	flag.Parse()
+	for _, p := range []*string{&o.bin, &o.telegraf} {
+		abs, err := filepath.Abs(*p)
+		must(err)
+		*p = abs
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -87,6 +96,10 @@ func main() {
 	defer logf.Close()
 
 	var err2 error
+	if o.telegrafMetrics != "matched" && o.telegrafMetrics != "all" {
+		fmt.Fprintf(os.Stderr, "benchpeer: -telegraf-metrics %q: use matched or all\n", o.telegrafMetrics)
+		os.Exit(2)
+	}
 	if o.soak {
 		err2 = soak(ctx, o, logf, os.Stdout)
 	} else {
@@ -141,14 +154,16 @@ func vsphereRuns(ctx context.Context, o opts, log io.Writer, r *report) error {
 		return err
 	}
 	defer v.Stop()
-	r.Shape = fmt.Sprintf("%s interval, each alone for %s", o.interval, o.run)
+	r.Shape = fmt.Sprintf("%s interval, each alone for %s; Telegraf metrics: %s", o.interval, o.run, o.telegrafMetrics)
 
-	fmt.Fprintf(os.Stderr, "telegraf alone for %s\n", o.run)
-	tg, err := runTelegraf(ctx, o, v, log)
-	if err != nil {
-		return err
+	if !o.skipTelegraf {
+		fmt.Fprintf(os.Stderr, "telegraf alone for %s\n", o.run)
+		tg, err := runTelegraf(ctx, o, v, log)
+		if err != nil {
+			return err
+		}
+		r.Telegraf = &tg
 	}
-	r.Telegraf = &tg
 
 	fmt.Fprintf(os.Stderr, "pulse serve alone for %s\n", o.run)
 	ps, _, err := runPulse(ctx, o, "pulse-vsphere", o.run, o.interval, log, vsphereConn(v, o.interval))
@@ -156,6 +171,9 @@ func vsphereRuns(ctx context.Context, o opts, log io.Writer, r *report) error {
 		return err
 	}
 	r.Pulse = &ps
+	if o.skipTelegraf {
+		return nil
+	}
 
 	fmt.Fprintf(os.Stderr, "one-shot: pulse poll and telegraf --once, %d each\n", o.once)
 	dir := filepath.Join(o.work, "once")
@@ -164,7 +182,7 @@ func vsphereRuns(ctx context.Context, o opts, log io.Writer, r *report) error {
 	if err != nil {
 		return err
 	}
-	tconf, err := telegrafConfig(dir, v, o.interval, filepath.Join(dir, "once.out"))
+	tconf, err := telegrafConfig(dir, v, o.interval, filepath.Join(dir, "once.out"), o.telegrafMetrics == "matched")
 	if err != nil {
 		return err
 	}

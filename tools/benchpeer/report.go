@@ -60,11 +60,12 @@ func peaks(s *side) string {
 	}
 	var parts []string
 	for i, p := range s.Peaks {
-		name := p.Comm
-		if i == 0 && strings.HasPrefix(s.Name, "pulse") {
-			name = "core"
-		} else if strings.HasPrefix(name, "pulse-plugin-") {
-			name = "plugin " + strings.TrimPrefix(name, "pulse-plugin-")
+		name := p.Comm // the kernel's, cut to 15 bytes
+		if strings.HasPrefix(s.Name, "pulse") {
+			name = "plugin"
+			if i == 0 {
+				name = "core"
+			}
 		}
 		parts = append(parts, fmt.Sprintf("%s %.1f", name, float64(p.Bytes)/mib))
 	}
@@ -77,7 +78,7 @@ func (r *report) goals() []goal {
 	var g []goal
 	if t, p := r.Telegraf, r.Pulse; t != nil && p != nil {
 		g = append(g,
-			goal{"first sync CPU <= Telegraf's start, discovery and first gather", secs(p.FirstSyncCPU), "<= " + secs(t.FirstSyncCPU), p.FirstSyncCPU <= t.FirstSyncCPU},
+			goal{"first sync CPU (until settled) <= Telegraf's start, discovery and first gather", secs(p.SettledCPU), "<= " + secs(t.SettledCPU), !p.Unsettled && p.SettledCPU <= t.SettledCPU},
 			goal{"steady CPU per minute <= 0.5 x Telegraf's", secs(p.SteadyPerMin), fmt.Sprintf("<= %s", secs(time.Duration(steadyRatio*float64(t.SteadyPerMin)))),
 				t.SteadyCycles > 0 && p.SteadyCycles > 0 && float64(p.SteadyPerMin) <= steadyRatio*float64(t.SteadyPerMin)},
 			goal{"peak RSS (core + plugin) <= Telegraf's", mibs(p.PeakTotal()), "<= " + mibs(t.PeakTotal()), p.PeakTotal() <= t.PeakTotal()},
@@ -97,19 +98,30 @@ func (r *report) goals() []goal {
 
 // print writes the tables and the goals.
 func (r *report) print(w io.Writer) {
-	if t, p := r.Telegraf, r.Pulse; t != nil && p != nil {
-		fmt.Fprintf(w, "\n## vSphere: simulated vCenter, 1,000 VMs (pulse poll: %d resources, %d metrics), %s\n\n", r.Counts.Resources, r.Counts.Metrics, r.Shape)
-		fmt.Fprintf(w, "| | CPU in %s (process tree) | first sync (wall) | first-sync CPU | steady CPU per minute | peak RSS |\n", t.Run)
-		fmt.Fprintln(w, "|---|---|---|---|---|---|")
-		for _, s := range []*side{t, p} {
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s (%d cycles in %s) | %s |\n", s.Name, secs(s.CPU), secs(s.FirstSync),
-				secs(s.FirstSyncCPU), secs(s.SteadyPerMin), s.SteadyCycles, s.SteadyWindow.Round(time.Second), peaks(s))
+	var rows []*side
+	for _, x := range []*side{r.Telegraf, r.Pulse} {
+		if x != nil {
+			rows = append(rows, x)
 		}
-		fmt.Fprintf(w, "| ratio pulse/telegraf | %s | %s | %s | %s | %s |\n",
-			ratio(p.CPU.Seconds(), t.CPU.Seconds()), ratio(p.FirstSync.Seconds(), t.FirstSync.Seconds()),
-			ratio(p.FirstSyncCPU.Seconds(), t.FirstSyncCPU.Seconds()), ratio(p.SteadyPerMin.Seconds(), t.SteadyPerMin.Seconds()),
-			ratio(float64(p.PeakTotal()), float64(t.PeakTotal())))
-		fmt.Fprintf(w, "\nTelegraf %s. pulse: %s.\n", t.Detail, p.Detail)
+	}
+	if len(rows) > 0 {
+		fmt.Fprintf(w, "\n## vSphere: simulated vCenter, 1,000 VMs (pulse poll: %d resources, %d metrics), %s\n\n", r.Counts.Resources, r.Counts.Metrics, r.Shape)
+		fmt.Fprintf(w, "| | CPU in %s (process tree) | first sync stored (wall, CPU) | first sync settled (wall, CPU) | steady CPU per minute | peak RSS |\n", rows[0].Run)
+		fmt.Fprintln(w, "|---|---|---|---|---|---|")
+		for _, s := range rows {
+			fmt.Fprintf(w, "| %s | %s | %s, %s | %s | %s (%d cycles in %s) | %s |\n", s.Name, secs(s.CPU), secs(s.FirstSync),
+				secs(s.FirstSyncCPU), settled(s), secs(s.SteadyPerMin), s.SteadyCycles, s.SteadyWindow.Round(time.Second), peaks(s))
+		}
+		if t, p := r.Telegraf, r.Pulse; t != nil && p != nil {
+			fmt.Fprintf(w, "| ratio pulse/telegraf | %s | %s | %s | %s | %s |\n",
+				ratio(p.CPU.Seconds(), t.CPU.Seconds()), ratio(p.FirstSyncCPU.Seconds(), t.FirstSyncCPU.Seconds())+" (CPU)",
+				ratio(p.SettledCPU.Seconds(), t.SettledCPU.Seconds())+" (CPU)", ratio(p.SteadyPerMin.Seconds(), t.SteadyPerMin.Seconds()),
+				ratio(float64(p.PeakTotal()), float64(t.PeakTotal())))
+		}
+		fmt.Fprintln(w)
+		for _, s := range rows {
+			fmt.Fprintf(w, "%s: %s.\n", s.Name, s.Detail)
+		}
 	}
 	if len(r.PollWalls) > 0 && len(r.OnceWalls) > 0 {
 		fmt.Fprintf(w, "\n## One-shot (wall, best of %d)\n\n| pulse poll | telegraf --once | ratio |\n|---|---|---|\n| %s (runs: %s) | %s (runs: %s) | %s |\n",
@@ -117,10 +129,10 @@ func (r *report) print(w io.Writer) {
 			ratio(best(r.PollWalls).Seconds(), best(r.OnceWalls).Seconds()))
 	}
 	if p := r.PVE; p != nil {
-		fmt.Fprintf(w, "\n## Proxmox VE scale: %s\n\n| | steady CPU per minute | peak RSS | first sync (wall, CPU) | CPU in %s |\n|---|---|---|---|---|\n", r.PVEShape, p.Run)
-		fmt.Fprintf(w, "| pulse serve (core + plugin) | %s (%d cycles in %s) | %s | %s, %s | %s |\n", secs(p.SteadyPerMin), p.SteadyCycles,
-			p.SteadyWindow.Round(time.Second), peaks(p), secs(p.FirstSync), secs(p.FirstSyncCPU), secs(p.CPU))
-		fmt.Fprintf(w, "| goal | <= %s | <= %s in total | | |\n", secs(pveSteadyGoal), mibs(pveRSSGoal))
+		fmt.Fprintf(w, "\n## Proxmox VE scale: %s\n\n| | steady CPU per minute | peak RSS | first sync stored (wall, CPU) | settled (wall, CPU) | CPU in %s |\n|---|---|---|---|---|---|\n", r.PVEShape, p.Run)
+		fmt.Fprintf(w, "| pulse serve (core + plugin) | %s (%d cycles in %s) | %s | %s, %s | %s | %s |\n", secs(p.SteadyPerMin), p.SteadyCycles,
+			p.SteadyWindow.Round(time.Second), peaks(p), secs(p.FirstSync), secs(p.FirstSyncCPU), settled(p), secs(p.CPU))
+		fmt.Fprintf(w, "| goal | <= %s | <= %s in total | | | |\n", secs(pveSteadyGoal), mibs(pveRSSGoal))
 		fmt.Fprintf(w, "\n%s.\n", p.Detail)
 	}
 	g := r.goals()
@@ -143,4 +155,12 @@ func list(d []time.Duration) string {
 		s[i] = fmt.Sprintf("%.2f", x.Seconds())
 	}
 	return strings.Join(s, ", ")
+}
+
+// settled writes when a tree went quiet after its first sync.
+func settled(s *side) string {
+	if s.Unsettled {
+		return "never quiet"
+	}
+	return secs(s.Settled) + ", " + secs(s.SettledCPU)
 }

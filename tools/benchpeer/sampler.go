@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -181,6 +182,33 @@ func cpuAt(samples []sample, at time.Duration) time.Duration {
 	return a.CPU + time.Duration(frac*float64(b.CPU-a.CPU))
 }
 
+// settleWindow and settleCPU define "settled": the tree used less than
+// settleCPU over the next settleWindow (5% of one core).
+const (
+	settleWindow = time.Second
+	settleCPU    = 50 * time.Millisecond
+)
+
+// settledAt is the first moment at or after from when the tree has gone
+// quiet, i.e. the work a first sync set off (store writes, history, alert
+// evaluation, the collector's own follow-up) is done; ok is false when it
+// never went quiet before the last sample.
+func settledAt(samples []sample, from time.Duration) (time.Duration, bool) {
+	for _, s := range samples {
+		if s.At < from {
+			continue
+		}
+		end := s.At + settleWindow
+		if len(samples) == 0 || end > samples[len(samples)-1].At {
+			break
+		}
+		if cpuAt(samples, end)-s.CPU < settleCPU {
+			return s.At, true
+		}
+	}
+	return 0, false
+}
+
 // steadyWindow is the longest window starting at from that spans a whole
 // number of intervals and ends by end; ok is false when not even one fits.
 func steadyWindow(from, end, interval time.Duration) (to time.Duration, cycles int, ok bool) {
@@ -209,4 +237,15 @@ func mustTemp(pattern string) string {
 		os.Exit(1)
 	}
 	return dir
+}
+
+// writeSamples saves a run's readings as CSV (seconds since start, tree CPU
+// seconds, tree RSS MiB) for a closer look with -keep.
+func writeSamples(path string, samples []sample) error {
+	var b strings.Builder
+	b.WriteString("at_s,cpu_s,rss_mib\n")
+	for _, s := range samples {
+		fmt.Fprintf(&b, "%.3f,%.2f,%.1f\n", s.At.Seconds(), s.CPU.Seconds(), float64(s.RSS)/(1<<20))
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }

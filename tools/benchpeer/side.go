@@ -20,8 +20,13 @@ type side struct {
 	// the first gather's lines written to the file); FirstSyncCPU the tree
 	// CPU until then.
 	FirstSync, FirstSyncCPU time.Duration
+	// Settled is when the tree went quiet after the first sync (what the
+	// first sync set off is done), SettledCPU the tree CPU until then: the
+	// whole cost of the first sync. Unsettled means it never went quiet.
+	Settled, SettledCPU time.Duration
+	Unsettled           bool
 	// Steady is the CPU over SteadyCycles whole intervals after the first
-	// sync, SteadyPerMin the same per minute.
+	// sync settled, SteadyPerMin the same per minute.
 	Steady, SteadyWindow, SteadyPerMin time.Duration
 	SteadyCycles                       int
 	Peaks                              []peak // per process, root first
@@ -43,9 +48,14 @@ func measure(name string, t *tracked, run, firstSync, interval time.Duration) si
 	samples := t.Samples()
 	s := side{Name: name, Run: run, CPU: cpuAt(samples, run), FirstSync: firstSync,
 		FirstSyncCPU: cpuAt(samples, firstSync), Peaks: t.Peaks()}
-	if to, n, ok := steadyWindow(firstSync, run, interval); ok {
-		s.Steady = cpuAt(samples, to) - s.FirstSyncCPU
-		s.SteadyWindow, s.SteadyCycles = to-firstSync, n
+	settled, ok := settledAt(samples, firstSync)
+	if !ok {
+		settled, s.Unsettled = run, true
+	}
+	s.Settled, s.SettledCPU = settled, cpuAt(samples, settled)
+	if to, n, ok := steadyWindow(settled, run, interval); ok {
+		s.Steady = cpuAt(samples, to) - s.SettledCPU
+		s.SteadyWindow, s.SteadyCycles = to-settled, n
 		s.SteadyPerMin = perMinute(s.Steady, s.SteadyWindow)
 	}
 	return s
@@ -56,7 +66,7 @@ func runTelegraf(ctx context.Context, o opts, v *vcenter, log io.Writer) (side, 
 	dir := filepath.Join(o.work, "telegraf")
 	must(os.MkdirAll(dir, 0o755))
 	out := filepath.Join(dir, "metrics.out")
-	conf, err := telegrafConfig(dir, v, o.interval, out)
+	conf, err := telegrafConfig(dir, v, o.interval, out, o.telegrafMetrics == "matched")
 	if err != nil {
 		return side{}, err
 	}
@@ -81,6 +91,7 @@ func runTelegraf(ctx context.Context, o opts, v *vcenter, log io.Writer) (side, 
 	}
 	t.Sample()
 	t.Stop(10 * time.Second)
+	_ = writeSamples(filepath.Join(dir, "samples.csv"), t.Samples())
 	s := measure("Telegraf (discovery + gathers)", t, o.run, first, o.interval)
 	s.Detail = fmt.Sprintf("first gather: %d lines (%d vsphere_vm_*)", lines, vm)
 	return s, nil
@@ -117,6 +128,7 @@ func runPulse(ctx context.Context, o opts, name string, run, interval time.Durat
 		return side{}, nil, err
 	}
 	t.Stop(10 * time.Second)
+	_ = writeSamples(filepath.Join(dir, "samples.csv"), t.Samples())
 	s := measure("pulse serve (core + plugin)", t, run, first, interval)
 	var res int
 	var polls, fails uint64

@@ -11,11 +11,28 @@ import (
 	"time"
 )
 
+// matchedMetrics restricts Telegraf's vsphere input to the performance
+// counters the pulse vSphere plugin reads (vsphere/perf.go), so both sides
+// move the same data: for VMs and hosts CPU, memory, disk and network;
+// capacity and use for datastores; nothing for datacenters and pools.
+const matchedMetrics = `  vm_metric_include            = ["cpu.usage.average", "mem.consumed.average", "disk.read.average", "disk.write.average", "net.received.average", "net.transmitted.average"]
+  host_metric_include          = ["cpu.usage.average", "mem.consumed.average", "disk.read.average", "disk.write.average", "net.received.average", "net.transmitted.average"]
+  cluster_metric_include       = ["cpu.usage.average", "mem.consumed.average"]
+  datastore_metric_include     = ["disk.capacity.latest", "disk.used.latest"]
+  datacenter_metric_exclude    = ["*"]
+  resource_pool_metric_exclude = ["*"]
+`
+
 // telegrafConfig writes a Telegraf configuration into dir: the vsphere input
-// against v with its defaults (every metric of every object type, as a new
-// user's first configuration), written by the file output to out. Flushes
-// every second so the first gather is on disk as soon as it is done.
-func telegrafConfig(dir string, v *vcenter, interval time.Duration, out string) (string, error) {
+// against v, with the matched metrics (matched true) or its defaults (every
+// metric of every object type, as a new user's first configuration),
+// written by the file output to out. Flushes every second so the first
+// gather is on disk as soon as it is done.
+func telegrafConfig(dir string, v *vcenter, interval time.Duration, out string, matched bool) (string, error) {
+	include := ""
+	if matched {
+		include = matchedMetrics
+	}
 	conf := fmt.Sprintf(`[agent]
   interval       = %q
   round_interval = false
@@ -27,11 +44,11 @@ func telegrafConfig(dir string, v *vcenter, interval time.Duration, out string) 
   username             = %q
   password             = %q
   insecure_skip_verify = true
-
+%s
 [[outputs.file]]
   files       = [%q]
   data_format = "influx"
-`, interval.String(), v.URL, v.User, v.Password, out)
+`, interval.String(), v.URL, v.User, v.Password, include, out)
 	path := filepath.Join(dir, "telegraf.conf")
 	return path, os.WriteFile(path, []byte(conf), 0o600)
 }
