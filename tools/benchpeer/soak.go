@@ -94,8 +94,14 @@ func soak(ctx context.Context, o opts, log io.Writer, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	samples := t.Samples()
 	t.Stop(10 * time.Second)
-	printSoak(out, o, first, s0.CPU, points, c0, c1, lat, t.Peaks())
+	_ = writeSamples(filepath.Join(dir, "samples.csv"), samples)
+	settled := "it never went quiet"
+	if at, ok := settledAt(samples, first); ok {
+		settled = fmt.Sprintf("settled (quiet) after %s, %s CPU", secs(at), secs(cpuAt(samples, at)))
+	}
+	printSoak(out, o, first, s0.CPU, settled, points, c0, c1, lat, t.Peaks())
 	return nil
 }
 
@@ -227,10 +233,10 @@ func flatness(points []soakPoint) (perMin, mean float64, flat bool, n int) {
 	return perMin, mean, drift < 0.05*mean && drift > -0.05*mean, len(xs)
 }
 
-func printSoak(w io.Writer, o opts, first, firstCPU time.Duration, points []soakPoint, c0, c1 []connStatus, lat latencies, pk []peak) {
+func printSoak(w io.Writer, o opts, first, firstCPU time.Duration, settled string, points []soakPoint, c0, c1 []connStatus, lat latencies, pk []peak) {
 	fmt.Fprintf(w, "\n## Soak: one pulse serve, vCenter 1,000 VMs (%s) + Proxmox VE %d x %d (%s), %s after the first sync\n\n",
 		o.interval, o.pveNodes, o.pveGuests, o.pveInterval, o.soakRun)
-	fmt.Fprintf(w, "First sync of both: %s wall, %s CPU (core + plugins).\n\n", secs(first), secs(firstCPU))
+	fmt.Fprintf(w, "First sync of both stored: %s wall, %s CPU (core + plugins); %s.\n\n", secs(first), secs(firstCPU), settled)
 	fmt.Fprintf(w, "| since first sync | core RSS | plugins RSS | CPU in the last %s | API clients |\n|---|---|---|---|---|\n", o.soakInterval)
 	var quiet, loaded time.Duration
 	var nq, nl int
