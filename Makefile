@@ -49,14 +49,14 @@ $(TELEGRAF):
 
 bench-peer: build $(TELEGRAF)
 	$(GO) build -o $(BIN)/benchpeer ./tools/benchpeer
-	./$(BIN)/benchpeer -bin $(BIN) -telegraf $(TELEGRAF) $(BENCHPEER_FLAGS) | tee bench-peer.out
+	./$(BIN)/benchpeer -bin $(BIN) -telegraf $(TELEGRAF) -out bench-peer.out $(BENCHPEER_FLAGS)
 
 # One pulse serve against the vCenter and the 20 x 5,000 Proxmox VE for
 # SOAK_DURATION, with 20 API clients in the second half.
 SOAK_DURATION ?= 10m
 soak-bench: build
 	$(GO) build -o $(BIN)/benchpeer ./tools/benchpeer
-	./$(BIN)/benchpeer -soak -bin $(BIN) -soak-duration $(SOAK_DURATION) $(BENCHPEER_FLAGS) | tee soak-bench.out
+	./$(BIN)/benchpeer -soak -bin $(BIN) -soak-duration $(SOAK_DURATION) -out soak-bench.out $(BENCHPEER_FLAGS)
 
 # The long fault runs (make test runs the same tests shorter): a plugin
 # SIGKILLed mid-collect 100 times, the core SIGKILLed during writes 50 times.

@@ -53,6 +53,7 @@ type opts struct {
 	soakRun, soakInterval time.Duration
 	clients               int
 	keep                  bool
+	out                   string
 }
 
 func main() {
@@ -75,6 +76,7 @@ func main() {
 	flag.DurationVar(&o.soakRun, "soak-duration", 10*time.Minute, "how long the soak runs after the first sync")
 	flag.DurationVar(&o.soakInterval, "soak-sample", 10*time.Second, "how often the soak records the core's RSS and CPU")
 	flag.IntVar(&o.clients, "clients", 20, "concurrent API clients during the soak's second half")
+	flag.StringVar(&o.out, "out", "", "also write the tables to this file")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory (configs, logs, Telegraf's output)")
 	flag.Parse()
 	for _, p := range []*string{&o.bin, &o.telegraf} {
@@ -95,15 +97,22 @@ func main() {
 	must(err)
 	defer logf.Close()
 
+	var w io.Writer = os.Stdout
+	if o.out != "" {
+		f, err := os.Create(o.out)
+		must(err)
+		defer f.Close()
+		w = io.MultiWriter(os.Stdout, f)
+	}
 	var err2 error
 	if o.telegrafMetrics != "matched" && o.telegrafMetrics != "all" {
 		fmt.Fprintf(os.Stderr, "benchpeer: -telegraf-metrics %q: use matched or all\n", o.telegrafMetrics)
 		os.Exit(2)
 	}
 	if o.soak {
-		err2 = soak(ctx, o, logf, os.Stdout)
+		err2 = soak(ctx, o, logf, w)
 	} else {
-		err2 = peer(ctx, o, logf, os.Stdout)
+		err2 = peer(ctx, o, logf, w)
 	}
 	if err2 != nil {
 		fmt.Fprintln(os.Stderr, "benchpeer:", err2)
