@@ -20,7 +20,8 @@ type sample struct {
 	RSS int64         // sum of the tree's resident bytes now
 }
 
-// peak is the most one process of a tree was ever resident (VmHWM).
+// peak is the most one process of a tree had been resident (VmHWM) at a
+// sample.
 type peak struct {
 	PID   int
 	Comm  string
@@ -37,7 +38,11 @@ type tracked struct {
 
 	mu      sync.Mutex
 	samples []sample
-	peaks   map[int]peak
+	// peaks are the tree's processes at the sample where the sum of their
+	// VmHWM was highest: processes alive together, so a short-lived helper
+	// that ended before another started is not added to it.
+	peaks   []peak
+	peakSum int64
 	final   time.Duration // CPU from wait4's rusage (self + reaped children)
 }
 
@@ -48,7 +53,7 @@ func startTracked(name string, argv []string, dir string, log io.Writer, every t
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	t := &tracked{name: name, cmd: cmd, done: make(chan struct{}), peaks: map[int]peak{}}
+	t := &tracked{name: name, cmd: cmd, done: make(chan struct{})}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
@@ -89,10 +94,15 @@ func (t *tracked) Sample() (sample, bool) {
 	s := sample{At: at, CPU: treeCPU(tree)}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	var sum int64
 	for _, p := range tree {
 		s.RSS += p.RSS
-		if p.Peak > t.peaks[p.PID].Bytes {
-			t.peaks[p.PID] = peak{PID: p.PID, Comm: p.Comm, Bytes: p.Peak}
+		sum += p.Peak
+	}
+	if sum > t.peakSum {
+		t.peakSum, t.peaks = sum, t.peaks[:0]
+		for _, p := range tree { // root first
+			t.peaks = append(t.peaks, peak{PID: p.PID, Comm: p.Comm, Bytes: p.Peak})
 		}
 	}
 	t.samples = append(t.samples, s)
@@ -144,22 +154,12 @@ func (t *tracked) TotalCPU() time.Duration {
 	return max(t.final, last)
 }
 
-// Peaks returns each process's peak resident bytes, the root first.
+// Peaks returns the processes alive together when the tree's summed peak
+// resident bytes were highest, the root first.
 func (t *tracked) Peaks() []peak {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var out []peak
-	for _, p := range t.peaks {
-		out = append(out, p)
-	}
-	root := t.cmd.Process.Pid
-	sort.Slice(out, func(i, j int) bool {
-		if (out[i].PID == root) != (out[j].PID == root) {
-			return out[i].PID == root
-		}
-		return out[i].PID < out[j].PID
-	})
-	return out
+	return append([]peak(nil), t.peaks...)
 }
 
 // cpuAt interpolates the tree CPU at time at from samples (sorted by At).

@@ -112,7 +112,7 @@ func runPulse(ctx context.Context, o opts, name string, run, interval time.Durat
 	}
 	defer t.Stop(10 * time.Second)
 	wctx, cancel := context.WithTimeout(ctx, run)
-	_, err = waitSynced(wctx, "http://"+addr, len(conns))
+	cs, err := waitSynced(wctx, "http://"+addr, len(conns))
 	cancel()
 	if err != nil {
 		return side{}, nil, err
@@ -130,14 +130,17 @@ func runPulse(ctx context.Context, o opts, name string, run, interval time.Durat
 	t.Stop(10 * time.Second)
 	_ = writeSamples(filepath.Join(dir, "samples.csv"), t.Samples())
 	s := measure("pulse serve (core + plugin)", t, run, first, interval)
-	var res int
+	var res, res0 int
+	for _, c := range cs {
+		res0 += c.Resources
+	}
 	var polls, fails uint64
 	for _, c := range end {
 		res += c.Resources
 		polls += c.Polls
 		fails += c.Failures
 	}
-	s.Detail = fmt.Sprintf("%d resources stored; %d polls, %d failed", res, polls, fails)
+	s.Detail = fmt.Sprintf("%d resources stored by the first sync, %d at the end; %d polls, %d failed", res0, res, polls, fails)
 	return s, end, nil
 }
 
