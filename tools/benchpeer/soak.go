@@ -264,6 +264,15 @@ func printSoak(w io.Writer, o opts, first, firstCPU time.Duration, settled strin
 		verdict = "flat"
 	}
 	fmt.Fprintf(w, "\nCore RSS at steady state (quiet half, %d points after the first minute): mean %.1f MiB, trend %+.2f MiB/min: %s (drift within 5%% of the mean).\n", n, mean, perMin, verdict)
+	var loadedPts []soakPoint
+	for _, p := range points {
+		if p.Loaded {
+			loadedPts = append(loadedPts, p)
+		}
+	}
+	if perMin, mean, _, n := flatness(loadedPts); n >= 2 {
+		fmt.Fprintf(w, "Core RSS with %d API clients (%d points): mean %.1f MiB, trend %+.2f MiB/min.\n", o.clients, n, mean, perMin)
+	}
 	polls := func(cs []connStatus) map[string]uint64 {
 		m := map[string]uint64{}
 		for _, c := range cs {
