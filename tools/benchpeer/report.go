@@ -109,8 +109,8 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintf(w, "| | CPU in %s (process tree) | first sync stored (wall, CPU) | first sync settled (wall, CPU) | steady CPU per minute | peak RSS |\n", rows[0].Run)
 		fmt.Fprintln(w, "|---|---|---|---|---|---|")
 		for _, s := range rows {
-			fmt.Fprintf(w, "| %s | %s | %s, %s | %s | %s (%d cycles in %s) | %s |\n", s.Name, secs(s.CPU), secs(s.FirstSync),
-				secs(s.FirstSyncCPU), settled(s), secs(s.SteadyPerMin), s.SteadyCycles, s.SteadyWindow.Round(time.Second), peaks(s))
+			fmt.Fprintf(w, "| %s | %s | %s, %s | %s | %s | %s |\n", s.Name, secs(s.CPU), secs(s.FirstSync),
+				secs(s.FirstSyncCPU), settled(s), steady(s), peaks(s))
 		}
 		if t, p := r.Telegraf, r.Pulse; t != nil && p != nil {
 			fmt.Fprintf(w, "| ratio pulse/telegraf | %s | %s | %s | %s | %s |\n",
@@ -130,8 +130,8 @@ func (r *report) print(w io.Writer) {
 	}
 	if p := r.PVE; p != nil {
 		fmt.Fprintf(w, "\n## Proxmox VE scale: %s\n\n| | steady CPU per minute | peak RSS | first sync stored (wall, CPU) | settled (wall, CPU) | CPU in %s |\n|---|---|---|---|---|---|\n", r.PVEShape, p.Run)
-		fmt.Fprintf(w, "| pulse serve (core + plugin) | %s (%d cycles in %s) | %s | %s, %s | %s | %s |\n", secs(p.SteadyPerMin), p.SteadyCycles,
-			p.SteadyWindow.Round(time.Second), peaks(p), secs(p.FirstSync), secs(p.FirstSyncCPU), settled(p), secs(p.CPU))
+		fmt.Fprintf(w, "| pulse serve (core + plugin) | %s | %s | %s, %s | %s | %s |\n", steady(p),
+			peaks(p), secs(p.FirstSync), secs(p.FirstSyncCPU), settled(p), secs(p.CPU))
 		fmt.Fprintf(w, "| goal | <= %s | <= %s in total | | | |\n", secs(pveSteadyGoal), mibs(pveRSSGoal))
 		fmt.Fprintf(w, "\n%s.\n", p.Detail)
 	}
@@ -157,10 +157,25 @@ func list(d []time.Duration) string {
 	return strings.Join(s, ", ")
 }
 
-// settled writes when a tree went quiet after its first sync.
+// settled writes when a tree went quiet after its first sync and the CPU
+// until then (with the core's share for pulse).
 func settled(s *side) string {
 	if s.Unsettled {
 		return "never quiet"
 	}
-	return secs(s.Settled) + ", " + secs(s.SettledCPU)
+	return secs(s.Settled) + ", " + secs(s.SettledCPU) + coreShare(s, s.SettledRoot)
+}
+
+// coreShare is " (core X)" for a pulse tree with a plugin, else "".
+func coreShare(s *side, root time.Duration) string {
+	if !strings.HasPrefix(s.Name, "pulse") || len(s.Peaks) < 2 {
+		return ""
+	}
+	return fmt.Sprintf(" (core %.2f)", root.Seconds())
+}
+
+// steady writes the steady CPU per minute and what it was measured over.
+func steady(s *side) string {
+	return fmt.Sprintf("%s%s (%d cycles in %s)", secs(s.SteadyPerMin), coreShare(s, perMinute(s.SteadyRoot, s.SteadyWindow)),
+		s.SteadyCycles, s.SteadyWindow.Round(time.Second))
 }

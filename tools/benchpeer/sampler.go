@@ -17,7 +17,10 @@ import (
 type sample struct {
 	At  time.Duration // since the process started
 	CPU time.Duration // tree CPU so far (user+sys)
-	RSS int64         // sum of the tree's resident bytes now
+	// Root is the root process's own CPU so far (utime+stime, without what
+	// it reaped): the core's share of CPU for pulse serve.
+	Root time.Duration
+	RSS  int64 // sum of the tree's resident bytes now
 }
 
 // peak is the most one process of a tree had been resident (VmHWM) at a
@@ -91,7 +94,7 @@ func (t *tracked) Sample() (sample, bool) {
 	if err != nil || len(tree) == 0 {
 		return sample{}, false
 	}
-	s := sample{At: at, CPU: treeCPU(tree)}
+	s := sample{At: at, CPU: treeCPU(tree), Root: tree[0].CPU}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var sum int64
@@ -164,22 +167,31 @@ func (t *tracked) Peaks() []peak {
 
 // cpuAt interpolates the tree CPU at time at from samples (sorted by At).
 func cpuAt(samples []sample, at time.Duration) time.Duration {
+	return interpolate(samples, at, func(s sample) time.Duration { return s.CPU })
+}
+
+// rootAt interpolates the root process's own CPU at time at.
+func rootAt(samples []sample, at time.Duration) time.Duration {
+	return interpolate(samples, at, func(s sample) time.Duration { return s.Root })
+}
+
+func interpolate(samples []sample, at time.Duration, v func(sample) time.Duration) time.Duration {
 	if len(samples) == 0 {
 		return 0
 	}
 	i := sort.Search(len(samples), func(i int) bool { return samples[i].At >= at })
 	switch {
 	case i == 0:
-		return samples[0].CPU
+		return v(samples[0])
 	case i == len(samples):
-		return samples[len(samples)-1].CPU
+		return v(samples[len(samples)-1])
 	}
 	a, b := samples[i-1], samples[i]
 	if b.At == a.At {
-		return b.CPU
+		return v(b)
 	}
 	frac := float64(at-a.At) / float64(b.At-a.At)
-	return a.CPU + time.Duration(frac*float64(b.CPU-a.CPU))
+	return v(a) + time.Duration(frac*float64(v(b)-v(a)))
 }
 
 // settleWindow and settleCPU define "settled": the tree used less than

@@ -24,7 +24,10 @@ type side struct {
 	// first sync set off is done), SettledCPU the tree CPU until then: the
 	// whole cost of the first sync. Unsettled means it never went quiet.
 	Settled, SettledCPU time.Duration
-	Unsettled           bool
+	// SettledRoot and SteadyRoot are the root process's own share of
+	// SettledCPU and Steady (for pulse serve: the core, not the plugin).
+	SettledRoot, SteadyRoot time.Duration
+	Unsettled               bool
 	// Steady is the CPU over SteadyCycles whole intervals after the first
 	// sync settled, SteadyPerMin the same per minute.
 	Steady, SteadyWindow, SteadyPerMin time.Duration
@@ -52,9 +55,10 @@ func measure(name string, t *tracked, run, firstSync, interval time.Duration) si
 	if !ok {
 		settled, s.Unsettled = run, true
 	}
-	s.Settled, s.SettledCPU = settled, cpuAt(samples, settled)
+	s.Settled, s.SettledCPU, s.SettledRoot = settled, cpuAt(samples, settled), rootAt(samples, settled)
 	if to, n, ok := steadyWindow(settled, run, interval); ok {
 		s.Steady = cpuAt(samples, to) - s.SettledCPU
+		s.SteadyRoot = rootAt(samples, to) - s.SettledRoot
 		s.SteadyWindow, s.SteadyCycles = to-settled, n
 		s.SteadyPerMin = perMinute(s.Steady, s.SteadyWindow)
 	}
