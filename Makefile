@@ -10,7 +10,7 @@ SIMS     := $(wildcard plugins/*/cmd/pulse-sim-*)
 PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 
-.PHONY: build run test bench generate schemas proto clean web screenshots soak fuzz agent-k8s
+.PHONY: build run test bench generate schemas proto clean web screenshots soak fuzz agent-k8s bench-peer soak-bench
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/pulse ./core/cmd/pulse
@@ -38,6 +38,27 @@ test:
 # Benchmarks print ns/op and custom figures (ms, MB, requests); see README.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -count 1 -timeout 20m ./core/... ./plugins/... ./agent/... | tee bench.out
+
+# Pulse beside Telegraf (docs/performance.md): Telegraf's vsphere input and
+# pulse serve each alone against the 1,000-VM simulated vCenter, the one-shot
+# pulse poll against telegraf --once, and pulse at 20 x 5,000 Proxmox VE.
+# Telegraf is built once with only the vsphere input and file output.
+TELEGRAF_VERSION := v1.37.2
+TELEGRAF         := $(BIN)/tools/telegraf-$(TELEGRAF_VERSION)/telegraf
+BENCHPEER_FLAGS  ?=
+$(TELEGRAF):
+	GOBIN=$(CURDIR)/$(dir $(TELEGRAF)) $(GO) install -tags "custom,inputs.vsphere,outputs.file" github.com/influxdata/telegraf/cmd/telegraf@$(TELEGRAF_VERSION)
+
+bench-peer: build $(TELEGRAF)
+	$(GO) build -o $(BIN)/benchpeer ./tools/benchpeer
+	./$(BIN)/benchpeer -bin $(BIN) -telegraf $(TELEGRAF) -out bench-peer.out $(BENCHPEER_FLAGS)
+
+# One pulse serve against the vCenter and the 20 x 5,000 Proxmox VE for
+# SOAK_DURATION, with 20 API clients in the second half.
+SOAK_DURATION ?= 10m
+soak-bench: build
+	$(GO) build -o $(BIN)/benchpeer ./tools/benchpeer
+	./$(BIN)/benchpeer -soak -bin $(BIN) -soak-duration $(SOAK_DURATION) -out soak-bench.out $(BENCHPEER_FLAGS)
 
 # The long fault runs (make test runs the same tests shorter): a plugin
 # SIGKILLed mid-collect 100 times, the core SIGKILLed during writes 50 times.
@@ -69,7 +90,7 @@ proto:
 		plugins/sdk/proto/pulse.proto
 
 clean:
-	rm -rf $(BIN) .lab bench.out
+	rm -rf $(BIN) .lab bench.out bench-peer.out soak-bench.out
 
 # Rebuilds the dashboard (core/internal/web/dist, committed so that go build
 # needs no Node) from core/internal/web/ui with the pinned npm toolchain.

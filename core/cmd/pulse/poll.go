@@ -42,18 +42,25 @@ func runPoll(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var files stringList
 	fs.Var(&files, "config", "configuration file (repeatable)")
-	verbose := fs.Bool("v", false, "show the plugin's log on stderr")
+	verbose := fs.Bool("v", false, "show the plugin's log and the phase timings on stderr")
+	timings := fs.Bool("timings", false, "print how long each phase took (plugin start, configure, check, collect, validate, store, ...) on stderr")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	var tm *pollTimings
+	if *timings || *verbose {
+		tm = newPollTimings()
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintln(stderr, "usage: pulse poll --config FILE CONNECTION   (CONNECTION is a name, or platform/name when names repeat)")
 		return 2
 	}
+	t0 := time.Now()
 	cfg, ok := loadConfig(files, stderr)
 	if !ok {
 		return 1
 	}
+	tm.since("config", t0)
 	c, err := findConnection(cfg, fs.Arg(0))
 	if err != nil {
 		fmt.Fprintln(stderr, "pulse poll:", err)
@@ -63,12 +70,15 @@ func runPoll(args []string, stdout, stderr io.Writer) int {
 	if *verbose {
 		log = hclog.New(&hclog.LoggerOptions{Name: "pulse", Output: stderr, Level: hclog.Debug})
 	}
-	res, err := poll(cfg, c, log)
+	res, err := poll(cfg, c, log, tm)
 	if res != nil {
+		t0 := time.Now()
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(res)
+		tm.add("output", time.Since(t0), "the JSON document on stdout")
 	}
+	tm.write(stderr, c.Platform+"/"+c.Name)
 	if err != nil {
 		fmt.Fprintln(stderr, "pulse poll:", err)
 		return 1
@@ -95,7 +105,8 @@ func findConnection(cfg *config.Config, name string) (*config.Connection, error)
 	}
 }
 
-func poll(cfg *config.Config, c *config.Connection, log hclog.Logger) (*pollResult, error) {
+// poll runs the connection's plugin once; tm (nil: none) records the phases.
+func poll(cfg *config.Config, c *config.Connection, log hclog.Logger, tm *pollTimings) (*pollResult, error) {
 	dirs := pluginhost.SearchDirs(cfg.Server.PluginDir)
 	var path string
 	for _, f := range pluginhost.Discover(dirs) {
@@ -108,32 +119,51 @@ func poll(cfg *config.Config, c *config.Connection, log hclog.Logger) (*pollResu
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.Timeout+30*time.Second)
 	defer cancel()
+	t0 := time.Now()
 	p, err := pluginhost.Launch(ctx, path, log)
 	if err != nil {
 		return nil, err
 	}
-	defer p.Kill()
+	tm.add("plugin start", time.Since(t0), "process start, handshake, declaration check, schema")
+	defer func() {
+		t0 := time.Now()
+		p.Kill()
+		tm.add("plugin stop", time.Since(t0), "")
+	}()
 	out := &pollResult{Platform: c.Platform, Connection: c.Name, Plugin: path, PluginVersion: p.Version(),
 		Rejected: []ingest.Rejection{}, Resources: []resource.Resource{}, Alerts: []resource.Alert{},
 		RecoveryPoints: []resource.RecoveryPoint{}, Metrics: []resource.Metric{}}
+	t0 = time.Now()
 	if err := p.Configure(ctx, c.SDK, c.Timeout); err != nil {
 		return nil, fmt.Errorf("configure: %w", err)
 	}
-	defer p.RPC.Close(context.Background(), c.Name)
+	tm.since("configure", t0)
+	defer func() {
+		t0 := time.Now()
+		p.RPC.Close(context.Background(), c.Name)
+		tm.add("plugin stop", time.Since(t0), "closing the connection, ending the process")
+	}()
+	t0 = time.Now()
 	rep := p.Check(ctx, c.Name, c.Timeout)
 	out.Check = &rep
+	tm.add("check", time.Since(t0), fmt.Sprintf("%d sub-checks against the platform", len(rep.Checks)))
 
 	start := time.Now()
-	snap, rejected, err := p.Collect(ctx, c.Name, c.Timeout, start)
+	snap, rejected, ct, err := p.CollectTimed(ctx, c.Name, c.Timeout, start)
 	out.DurationMS = float64(time.Since(start).Microseconds()) / 1000
+	tm.add("collect", ct.Receive, fmt.Sprintf("the plugin asking the platform and streaming %d batches", ct.Batches))
+	tm.add("validate", ct.Validate, fmt.Sprintf("%d resources, %d metrics checked against the declaration and the model; %d rejected",
+		len(snap.Resources), len(snap.Metrics), len(rejected)))
 	if err != nil {
 		out.Error = "collect: " + err.Error()
 		return out, fmt.Errorf("collect: %w", err)
 	}
 	out.Rejected = append(out.Rejected, rejected...)
+	t0 = time.Now()
 	if err := canonicalize(ctx, out, c, snap, start); err != nil {
 		return out, err
 	}
+	tm.add("store", time.Since(t0), "a scratch store for canonical ids and relationships, read back")
 	if !rep.OK() {
 		return out, fmt.Errorf("check failed: see the check section")
 	}

@@ -42,12 +42,6 @@ func (p *Plugin) Check(ctx context.Context, name string, timeout time.Duration) 
 // returns the snapshot to store and the records refused, or why the
 // snapshot is incomplete (then nothing may be stored or removed).
 func (p *Plugin) Collect(ctx context.Context, name string, timeout time.Duration, now time.Time) (resource.Snapshot, []ingest.Rejection, error) {
-	cctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	asm := ingest.NewAssembler(p.Rule, now)
-	if err := p.RPC.Collect(cctx, name, asm.Add); err != nil {
-		return resource.Snapshot{}, nil, err
-	}
-	snap, rejected := asm.Snapshot()
-	return snap, rejected, nil
+	snap, rejected, _, err := p.CollectTimed(ctx, name, timeout, now)
+	return snap, rejected, err
 }
