@@ -15,6 +15,9 @@ type pollTimings struct {
 	start  time.Time
 	phases map[string]time.Duration
 	notes  map[string]string
+	// overlap is time two phases ran at once (check beside collect), so
+	// counted twice in phases.
+	overlap time.Duration
 }
 
 func newPollTimings() *pollTimings {
@@ -37,6 +40,13 @@ func (t *pollTimings) add(phase string, d time.Duration, note string) {
 	}
 }
 
+// overlapped records d as time during which two recorded phases ran at once.
+func (t *pollTimings) overlapped(d time.Duration) {
+	if t != nil {
+		t.overlap += d
+	}
+}
+
 // write prints every phase that ran, its share of the total, and the total
 // from the command's start.
 func (t *pollTimings) write(w io.Writer, conn string) {
@@ -53,6 +63,10 @@ func (t *pollTimings) write(w io.Writer, conn string) {
 		}
 		sum += d
 		fmt.Fprintf(w, "  %-13s %10.1f ms %5.1f%%  %s\n", p, millis(d), share(d, total), t.notes[p])
+	}
+	sum -= t.overlap
+	if t.overlap > 0 {
+		fmt.Fprintf(w, "  %-13s %10.1f ms %5.1f%%  %s\n", "(overlap)", -millis(t.overlap), -share(t.overlap, total), "check and collect ran at the same time; counted once")
 	}
 	fmt.Fprintf(w, "  %-13s %10.1f ms %5.1f%%  %s\n", "other", millis(total-sum), share(total-sum, total), "flag parsing, plugin discovery, waiting between phases")
 	fmt.Fprintf(w, "  %-13s %10.1f ms\n", "total", millis(total))
