@@ -77,32 +77,11 @@ func TestDockerAgentEndToEnd(t *testing.T) {
 		t.Fatalf("sim: %q", l)
 	}
 
-	addr, agentAddr := freeAddr(t), freeAddr(t)
-	cfg := filepath.Join(dir, "pulse.hcl")
-	writeFile(t, cfg, fmt.Sprintf("server {\n  listen = %q\n  agent_listen = %q\n  data_dir = \"data\"\n  auth = \"none\" # loopback; authentication has its own tests\n}\ncontrol {\n  enabled = true\n}\n", addr, agentAddr))
-	base := "http://" + addr
-	var serveLog bytes.Buffer
-	core := exec.Command(filepath.Join(binDir, "pulse"), "serve", "--config", cfg)
-	core.Dir, core.Stderr = dir, &serveLog
-	if err := core.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Registered first so it runs last, after the core has exited.
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("pulse serve log:\n%s", serveLog.String())
-		}
-	})
-	t.Cleanup(func() { _ = core.Process.Kill(); _ = core.Wait() })
-	var listed struct {
-		Agents []agentRow `json:"agents"`
-	}
-	waitFor(t, "the API", 60*time.Second, func() bool { return getJSON(base+"/api/v1/agents", &listed) == nil })
-	_, fp, _ := pulse(t, dir, "agent", "server-fingerprint", "--config", cfg)
-	_, out, _ := pulse(t, dir, "token", "create", "--config", cfg, "--ttl", "15m")
+	core := startAgentCore(t, dir, "")
+	base, serveLog := core.base, core.log
 	agentDir := filepath.Join(dir, "agent")
-	if code, _, stderr := agentCmd(t, lastLine(out)+"\n", "enroll", "--server", "https://"+agentAddr, "--token-file", "-",
-		"--server-fingerprint", strings.TrimSpace(fp), "--config-dir", agentDir, "--interval", "2s"); code != 0 {
+	tok, args := core.enrollArgs(t, agentDir)
+	if code, _, stderr := agentCmd(t, tok, args...); code != 0 {
 		t.Fatalf("enroll: %s", stderr)
 	}
 	// report --once accepts the module flags too.
