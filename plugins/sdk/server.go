@@ -159,12 +159,22 @@ type batcher struct {
 	n     int
 	size  int
 	eager bool
+	held  int // open Groups: an eager batcher waits for the outermost to end
+}
+
+func (b *batcher) hold() { b.held++ }
+
+func (b *batcher) release() error {
+	if b.held--; b.held > 0 || !b.eager {
+		return nil
+	}
+	return b.flush()
 }
 
 func (b *batcher) add(size int) error {
 	b.n++
 	b.size += size
-	if b.eager || b.n >= MaxBatchRecords || b.size >= MaxBatchBytes {
+	if (b.eager && b.held == 0) || b.n >= MaxBatchRecords || b.size >= MaxBatchBytes {
 		return b.flush()
 	}
 	return nil

@@ -121,13 +121,15 @@ func (cn *conn) watch(ctx context.Context, st *state, out sdk.Emitter) error {
 			// The first update sets list every object; once they are
 			// complete, the full read below is the baseline.
 			if set.Truncated == nil || !*set.Truncated {
-				if err := w.resync(ctx); err != nil {
+				if err := sdk.Group(out, func() error { return w.resync(ctx) }); err != nil {
 					return err
 				}
 			}
 			continue
 		}
-		if err := w.apply(ctx, set); err != nil {
+		// One update set reaches the core as one delta (one store
+		// transaction), not one per record.
+		if err := sdk.Group(out, func() error { return w.apply(ctx, set) }); err != nil {
 			return err
 		}
 	}
