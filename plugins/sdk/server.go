@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/pulsehost/pulse/core/resource"
 	pb "github.com/pulsehost/pulse/plugins/sdk/proto/pulsev1"
 )
 
@@ -210,9 +211,13 @@ func (b *batcher) Relationship(r Relationship) error {
 }
 
 func (b *batcher) Metric(m Metric) error {
-	p := &pb.Metric{Resource: m.Resource, Name: m.Name, Value: m.Value, Unit: m.Unit, TimeMs: millis(m.Time)}
+	unit := m.Unit
+	if def, ok := resource.LookupMetric(m.Name); ok && string(def.Unit) == unit {
+		unit = "" // the core reads the vocabulary's unit; not sending it saves bytes and decoding
+	}
+	p := &pb.Metric{Resource: m.Resource, Name: m.Name, Value: m.Value, Unit: unit, TimeMs: millis(m.Time)}
 	b.cur.Metrics = append(b.cur.Metrics, p)
-	return b.add(len(m.Resource) + len(m.Name) + len(m.Unit) + 24)
+	return b.add(len(m.Resource) + len(m.Name) + len(unit) + 24)
 }
 
 func (b *batcher) Alert(a Alert) error {

@@ -31,6 +31,7 @@ type Store interface {
 	Alerts(store.AlertFilter) []resource.Alert
 	RecoveryPoints(resourceID string) []resource.RecoveryPoint
 	Metrics(resourceID string) []resource.Metric
+	MetricsByResource() map[string][]resource.Metric
 }
 
 // Host is what the runner reads from the plugin host.
@@ -216,10 +217,19 @@ func (r *Runner) reloadSilences(ctx context.Context) error {
 // backup time per resource.
 func (r *Runner) targets(now time.Time) ([]alerts.Target, map[string]time.Time) {
 	res := r.store.Resources(store.Filter{})
-	ms := r.store.Metrics("")
-	byRes := map[string][]alerts.Sample{}
-	for _, m := range ms {
-		byRes[m.Resource] = append(byRes[m.Resource], alerts.Sample{Name: m.Name, Value: m.Value, Time: m.Time})
+	ms := r.store.MetricsByResource()
+	n := 0
+	for _, rm := range ms {
+		n += len(rm)
+	}
+	all := make([]alerts.Sample, 0, n) // one allocation for every sample
+	byRes := make(map[string][]alerts.Sample, len(ms))
+	for id, rm := range ms {
+		start := len(all)
+		for _, m := range rm {
+			all = append(all, alerts.Sample{Name: m.Name, Value: m.Value, Time: m.Time})
+		}
+		byRes[id] = all[start:len(all):len(all)]
 	}
 	newest := map[string]time.Time{}
 	for _, rp := range r.store.RecoveryPoints("") {

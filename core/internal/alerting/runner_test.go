@@ -50,6 +50,15 @@ func (f *fakeStore) Metrics(string) []resource.Metric {
 	defer f.mu.Unlock()
 	return append([]resource.Metric(nil), f.ms...)
 }
+func (f *fakeStore) MetricsByResource() map[string][]resource.Metric {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string][]resource.Metric{}
+	for _, m := range f.ms {
+		out[m.Resource] = append(out[m.Resource], m)
+	}
+	return out
+}
 
 type fakeHost struct{ conns []pluginhost.ConnStatus }
 

@@ -128,7 +128,10 @@ func (a *Assembler) resolve(existing Existing) {
 		if t.IsZero() {
 			t = a.now
 		}
-		a.snap.Metrics = append(a.snap.Metrics, resource.Metric{Resource: m.Resource, Name: m.Name, Value: m.Value, Unit: string(def.Unit), Time: t})
+		// The vocabulary's own name string: the store keeps the latest
+		// sample of every series, and sharing one string per name (not one
+		// decoded copy per sample) keeps that small.
+		a.snap.Metrics = append(a.snap.Metrics, resource.Metric{Resource: m.Resource, Name: def.Name, Value: m.Value, Unit: string(def.Unit), Time: t})
 	}
 	a.links, a.metrics = nil, nil
 }
