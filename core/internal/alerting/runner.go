@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +29,7 @@ import (
 // Store is what the runner reads from the unified store.
 type Store interface {
 	Resources(store.Filter) []resource.Resource
+	Heads() []store.Head
 	Alerts(store.AlertFilter) []resource.Alert
 	RecoveryPoints(resourceID string) []resource.RecoveryPoint
 	Metrics(resourceID string) []resource.Metric
@@ -216,7 +218,19 @@ func (r *Runner) reloadSilences(ctx context.Context) error {
 // targets reads the store into the engine's input, and returns the newest
 // backup time per resource.
 func (r *Runner) targets(now time.Time) ([]alerts.Target, map[string]time.Time) {
-	res := r.store.Resources(store.Filter{})
+	// Heads, not Resources: no deep copy of the estate every cycle. In the
+	// order of Resources (type, name, id), as the engine always saw them.
+	res := r.store.Heads()
+	sort.Slice(res, func(i, j int) bool {
+		a, b := res[i], res[j]
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.ID < b.ID
+	})
 	ms := r.store.MetricsByResource()
 	n := 0
 	for _, rm := range ms {
