@@ -161,7 +161,12 @@ type batcher struct {
 	size  int
 	eager bool
 	held  int // open Groups: an eager batcher waits for the outermost to end
+	// metricBlock is where the next metrics' wire messages are carved from.
+	metricBlock []pb.Metric
 }
+
+// metricBlockSize is how many metric messages the batcher allocates at once.
+const metricBlockSize = 512
 
 func (b *batcher) hold() { b.held++ }
 
@@ -215,7 +220,14 @@ func (b *batcher) Metric(m Metric) error {
 	if def, ok := resource.LookupMetric(m.Name); ok && string(def.Unit) == unit {
 		unit = "" // the core reads the vocabulary's unit; not sending it saves bytes and decoding
 	}
-	p := &pb.Metric{Resource: m.Resource, Name: m.Name, Value: m.Value, Unit: unit, TimeMs: millis(m.Time)}
+	if len(b.metricBlock) == 0 {
+		// Metrics are the bulk of most batches: allocate them in blocks
+		// rather than one by one.
+		b.metricBlock = make([]pb.Metric, metricBlockSize)
+	}
+	p := &b.metricBlock[0]
+	b.metricBlock = b.metricBlock[1:]
+	p.Resource, p.Name, p.Value, p.Unit, p.TimeMs = m.Resource, m.Name, m.Value, unit, millis(m.Time)
 	b.cur.Metrics = append(b.cur.Metrics, p)
 	return b.add(len(m.Resource) + len(m.Name) + len(unit) + 24)
 }
