@@ -193,8 +193,12 @@ func (t *txn) planMetrics(in []resource.Metric) {
 	if cap(t.metrics) == 0 {
 		t.metrics = make([]resource.Metric, 0, len(in))
 	}
+	var r *record
+	last := ""
 	for _, m := range in {
-		r := t.recByNative(m.Resource)
+		if r == nil || m.Resource != last { // a resource's samples come together
+			r, last = t.recByNative(m.Resource), m.Resource
+		}
 		if r == nil {
 			continue
 		}

@@ -40,6 +40,7 @@ type txn struct {
 	rps     map[string]*rpRec    // nil: delete
 	metrics []resource.Metric    // resolved samples
 	nextSeq int64
+	srcRecs map[string]*record // the published records of src, by native id
 }
 
 func (s *Store) newTxn(src resource.SourceRef, at time.Time) *txn {
@@ -53,6 +54,7 @@ func (s *Store) newTxn(src resource.SourceRef, at time.Time) *txn {
 		alerts:    map[string]*alertRec{},
 		rps:       map[string]*rpRec{},
 		nextSeq:   s.st.nextSeq,
+		srcRecs:   s.st.bySrc[src],
 	}
 }
 
@@ -63,7 +65,7 @@ func (t *txn) recByNative(native string) *record {
 	if len(t.recs) > 0 {
 		return t.rec(t.src.Key(native))
 	}
-	return t.st.bySrc[t.src][native]
+	return t.srcRecs[native]
 }
 
 // rec returns the current (overlaid) record with key, or nil.
