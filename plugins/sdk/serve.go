@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
+	"github.com/pulsehost/pulse/plugins/sdk/profiling"
 	pb "github.com/pulsehost/pulse/plugins/sdk/proto/pulsev1"
 )
 
@@ -46,6 +47,7 @@ func Serve(newPlatform Factory) {
 		JSONFormat: true,
 		Level:      hclog.LevelFromString(os.Getenv(LogLevelEnv)),
 	})
+	profiling.Start(profiling.PluginEnv)
 	p := newPlatform(log)
 	go exitWithParent(os.Getppid())
 	plugin.Serve(&plugin.ServeConfig{

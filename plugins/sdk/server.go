@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/pulsehost/pulse/core/resource"
 	pb "github.com/pulsehost/pulse/plugins/sdk/proto/pulsev1"
 )
 
@@ -159,12 +160,27 @@ type batcher struct {
 	n     int
 	size  int
 	eager bool
+	held  int // open Groups: an eager batcher waits for the outermost to end
+	// metricBlock is where the next metrics' wire messages are carved from.
+	metricBlock []pb.Metric
+}
+
+// metricBlockSize is how many metric messages the batcher allocates at once.
+const metricBlockSize = 512
+
+func (b *batcher) hold() { b.held++ }
+
+func (b *batcher) release() error {
+	if b.held--; b.held > 0 || !b.eager {
+		return nil
+	}
+	return b.flush()
 }
 
 func (b *batcher) add(size int) error {
 	b.n++
 	b.size += size
-	if b.eager || b.n >= MaxBatchRecords || b.size >= MaxBatchBytes {
+	if (b.eager && b.held == 0) || b.n >= MaxBatchRecords || b.size >= MaxBatchBytes {
 		return b.flush()
 	}
 	return nil
@@ -200,9 +216,20 @@ func (b *batcher) Relationship(r Relationship) error {
 }
 
 func (b *batcher) Metric(m Metric) error {
-	p := &pb.Metric{Resource: m.Resource, Name: m.Name, Value: m.Value, Unit: m.Unit, TimeMs: millis(m.Time)}
+	unit := m.Unit
+	if def, ok := resource.LookupMetric(m.Name); ok && string(def.Unit) == unit {
+		unit = "" // the core reads the vocabulary's unit; not sending it saves bytes and decoding
+	}
+	if len(b.metricBlock) == 0 {
+		// Metrics are the bulk of most batches: allocate them in blocks
+		// rather than one by one.
+		b.metricBlock = make([]pb.Metric, metricBlockSize)
+	}
+	p := &b.metricBlock[0]
+	b.metricBlock = b.metricBlock[1:]
+	p.Resource, p.Name, p.Value, p.Unit, p.TimeMs = m.Resource, m.Name, m.Value, unit, millis(m.Time)
 	b.cur.Metrics = append(b.cur.Metrics, p)
-	return b.add(len(m.Resource) + len(m.Name) + len(m.Unit) + 24)
+	return b.add(len(m.Resource) + len(m.Name) + len(unit) + 24)
 }
 
 func (b *batcher) Alert(a Alert) error {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pulsehost/pulse/core/internal/config"
 	"github.com/pulsehost/pulse/core/internal/daemon"
+	"github.com/pulsehost/pulse/plugins/sdk/profiling"
 )
 
 // loadConfig parses the --config files, printing diagnostics on failure.
@@ -42,6 +43,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 1
 	}
+	profiling.Start(profiling.CoreEnv)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	log := daemon.Logger(cfg.Server)

@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -28,9 +29,11 @@ import (
 // Store is what the runner reads from the unified store.
 type Store interface {
 	Resources(store.Filter) []resource.Resource
+	Heads() []store.Head
 	Alerts(store.AlertFilter) []resource.Alert
 	RecoveryPoints(resourceID string) []resource.RecoveryPoint
 	Metrics(resourceID string) []resource.Metric
+	MetricsByResource() map[string][]resource.Metric
 }
 
 // Host is what the runner reads from the plugin host.
@@ -216,11 +219,32 @@ func (r *Runner) reloadSilences(ctx context.Context) error {
 // targets reads the store into the engine's input, and returns the newest
 // backup time per resource.
 func (r *Runner) targets(now time.Time) ([]alerts.Target, map[string]time.Time) {
-	res := r.store.Resources(store.Filter{})
-	ms := r.store.Metrics("")
-	byRes := map[string][]alerts.Sample{}
-	for _, m := range ms {
-		byRes[m.Resource] = append(byRes[m.Resource], alerts.Sample{Name: m.Name, Value: m.Value, Time: m.Time})
+	// Heads, not Resources: no deep copy of the estate every cycle. In the
+	// order of Resources (type, name, id), as the engine always saw them.
+	res := r.store.Heads()
+	sort.Slice(res, func(i, j int) bool {
+		a, b := res[i], res[j]
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.ID < b.ID
+	})
+	ms := r.store.MetricsByResource()
+	n := 0
+	for _, rm := range ms {
+		n += len(rm)
+	}
+	all := make([]alerts.Sample, 0, n) // one allocation for every sample
+	byRes := make(map[string][]alerts.Sample, len(ms))
+	for id, rm := range ms {
+		start := len(all)
+		for _, m := range rm {
+			all = append(all, alerts.Sample{Name: m.Name, Value: m.Value, Time: m.Time})
+		}
+		byRes[id] = all[start:len(all):len(all)]
 	}
 	newest := map[string]time.Time{}
 	for _, rp := range r.store.RecoveryPoints("") {

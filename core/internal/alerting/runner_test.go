@@ -35,6 +35,16 @@ func (f *fakeStore) Resources(store.Filter) []resource.Resource {
 	defer f.mu.Unlock()
 	return append([]resource.Resource(nil), f.res...)
 }
+func (f *fakeStore) Heads() []store.Head {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]store.Head, 0, len(f.res))
+	for _, x := range f.res {
+		out = append(out, store.Head{ID: x.ID, Type: x.Type, Name: x.Name, Platform: x.Platform, Connection: x.Connection,
+			Status: x.Status, Tags: x.Tags, Attributes: x.Attributes, FirstSeen: x.FirstSeen, Stale: x.Stale, StaleReason: x.StaleReason})
+	}
+	return out
+}
 func (f *fakeStore) Alerts(store.AlertFilter) []resource.Alert {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -49,6 +59,15 @@ func (f *fakeStore) Metrics(string) []resource.Metric {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]resource.Metric(nil), f.ms...)
+}
+func (f *fakeStore) MetricsByResource() map[string][]resource.Metric {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string][]resource.Metric{}
+	for _, m := range f.ms {
+		out[m.Resource] = append(out[m.Resource], m)
+	}
+	return out
 }
 
 type fakeHost struct{ conns []pluginhost.ConnStatus }

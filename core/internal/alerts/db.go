@@ -72,20 +72,42 @@ func (d *DB) Record(ctx context.Context, events []Event) error {
 // RecordTx is Record inside a caller's transaction (so the notification
 // outbox commits with the transitions it reports).
 func RecordTx(ctx context.Context, tx *sql.Tx, events []Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	// Each statement is prepared once per call, not once per event: a first
+	// evaluation of a large estate records thousands of transitions.
+	hist, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO alerts_history(event_id, alert_id, at_ms, what, body) VALUES(?,?,?,?,?)`)
+	if err != nil {
+		return fmt.Errorf("record alert history: %w", err)
+	}
+	defer hist.Close()
+	var del, put *sql.Stmt
 	for _, ev := range events {
 		body, err := json.Marshal(ev)
 		if err != nil {
 			return fmt.Errorf("record alerts: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO alerts_history(event_id, alert_id, at_ms, what, body) VALUES(?,?,?,?,?)`,
-			ev.ID, ev.Alert.ID, ev.At.UnixMilli(), ev.What, string(body)); err != nil {
+		if _, err := hist.ExecContext(ctx, ev.ID, ev.Alert.ID, ev.At.UnixMilli(), ev.What, string(body)); err != nil {
 			return fmt.Errorf("record alert history: %w", err)
 		}
 		if ev.Alert.State == StateResolved {
-			_, err = tx.ExecContext(ctx, `DELETE FROM alerts_active WHERE id = ?`, ev.Alert.ID)
+			if del == nil {
+				if del, err = tx.PrepareContext(ctx, `DELETE FROM alerts_active WHERE id = ?`); err != nil {
+					return fmt.Errorf("record active alert: %w", err)
+				}
+				defer del.Close()
+			}
+			_, err = del.ExecContext(ctx, ev.Alert.ID)
 		} else {
+			if put == nil {
+				if put, err = tx.PrepareContext(ctx, `INSERT INTO alerts_active(id, body) VALUES(?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body`); err != nil {
+					return fmt.Errorf("record active alert: %w", err)
+				}
+				defer put.Close()
+			}
 			a, _ := json.Marshal(ev.Alert)
-			_, err = tx.ExecContext(ctx, `INSERT INTO alerts_active(id, body) VALUES(?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body`, ev.Alert.ID, string(a))
+			_, err = put.ExecContext(ctx, ev.Alert.ID, string(a))
 		}
 		if err != nil {
 			return fmt.Errorf("record active alert: %w", err)

@@ -46,8 +46,11 @@ type binding struct {
 	rate        float64
 	haveRate    bool
 	alert       *Alert // nil while the condition does not hold
-	changes     [flapRing]time.Time
-	nch         int
+	// changes is allocated at the first transition: most bindings never
+	// change state, and a ring in each would cost the engine ~400 bytes
+	// per rule and resource.
+	changes *[flapRing]time.Time
+	nch     int
 }
 
 // targetState is the engine's memory of one target.
@@ -305,6 +308,9 @@ func (e *Engine) step(b *binding, t *Target, v float64, ok bool, now time.Time) 
 
 // note records a state change for flap detection.
 func (b *binding) note(now time.Time) {
+	if b.changes == nil {
+		b.changes = new([flapRing]time.Time)
+	}
 	b.changes[b.nch%flapRing] = now
 	b.nch++
 }

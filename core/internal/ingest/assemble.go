@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/pulsehost/pulse/core/resource"
@@ -39,6 +40,11 @@ func (a *Assembler) Add(b *pb.Batch) error {
 	if a.records > MaxRecords || len(a.known)+len(b.Resources) > MaxResources {
 		return fmt.Errorf("source sent more than %d resources or %d records in one snapshot", MaxResources, MaxRecords)
 	}
+	nkeys := 0
+	for _, r := range b.Resources {
+		nkeys += len(r.GetIdentity())
+	}
+	keys := make([]resource.IdentityKey, 0, nkeys)
 	for _, r := range b.Resources {
 		if why := a.rule.checkResource(r); why != "" {
 			a.reject("resource", r.GetNativeId(), why)
@@ -49,7 +55,7 @@ func (a *Assembler) Add(b *pb.Batch) error {
 			continue
 		}
 		a.known[r.NativeId] = resource.Type(r.Type)
-		a.snap.Resources = append(a.snap.Resources, observation(r))
+		a.snap.Resources = append(a.snap.Resources, observation(r, &keys))
 	}
 	a.links = append(a.links, b.Relationships...)
 	a.metrics = append(a.metrics, b.Metrics...)
@@ -103,6 +109,10 @@ func (a *Assembler) resolve(existing Existing) {
 		return "", false
 	}
 	known := func(id string) bool { _, ok := typeOf(id); return ok }
+	// Sized once: tens of thousands of samples per cycle would otherwise
+	// regrow (and copy) the slices a dozen times.
+	a.snap.Links = slices.Grow(a.snap.Links, len(a.links))
+	a.snap.Metrics = slices.Grow(a.snap.Metrics, len(a.metrics))
 	for _, l := range a.links {
 		switch {
 		case !resource.IsRelKind(resource.RelKind(l.GetKind())):
@@ -128,7 +138,10 @@ func (a *Assembler) resolve(existing Existing) {
 		if t.IsZero() {
 			t = a.now
 		}
-		a.snap.Metrics = append(a.snap.Metrics, resource.Metric{Resource: m.Resource, Name: m.Name, Value: m.Value, Unit: string(def.Unit), Time: t})
+		// The vocabulary's own name string: the store keeps the latest
+		// sample of every series, and sharing one string per name (not one
+		// decoded copy per sample) keeps that small.
+		a.snap.Metrics = append(a.snap.Metrics, resource.Metric{Resource: m.Resource, Name: def.Name, Value: m.Value, Unit: string(def.Unit), Time: t})
 	}
 	a.links, a.metrics = nil, nil
 }

@@ -97,7 +97,9 @@ func (ru *Rule) checkResource(r *pb.Resource) string {
 	return ""
 }
 
-func observation(r *pb.Resource) resource.Observation {
+// observation converts r; its identity keys are carved from *keys (so a
+// batch's resources share one allocation instead of one each).
+func observation(r *pb.Resource, keys *[]resource.IdentityKey) resource.Observation {
 	o := resource.Observation{
 		Type: resource.Type(r.GetType()), NativeID: r.GetNativeId(), Name: r.GetName(),
 		Status: resource.Status(r.GetStatus()), Topology: r.GetTopology(), Tags: r.GetTags(),
@@ -107,10 +109,11 @@ func observation(r *pb.Resource) resource.Observation {
 		o.Name = o.NativeID
 	}
 	if n := len(r.GetIdentity()); n > 0 {
-		o.Identity = make([]resource.IdentityKey, n)
-		for i, k := range r.GetIdentity() {
-			o.Identity[i] = resource.IdentityKey{Kind: resource.KeyKind(k.GetKind()), Value: k.GetValue()}
+		start := len(*keys)
+		for _, k := range r.GetIdentity() {
+			*keys = append(*keys, resource.IdentityKey{Kind: resource.KeyKind(k.GetKind()), Value: k.GetValue()})
 		}
+		o.Identity = (*keys)[start:len(*keys):len(*keys)]
 	}
 	return o
 }

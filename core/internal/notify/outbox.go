@@ -131,6 +131,17 @@ func (o *Outbox) DB() *sql.DB { return o.db }
 // EnqueueTx adds items inside tx; an item already queued (same event id and
 // channel) is skipped. It returns the ids of the new rows.
 func EnqueueTx(ctx context.Context, tx *sql.Tx, items []Item, now time.Time) ([]int64, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	// Prepared once per call: a first evaluation may enqueue thousands.
+	ins, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO notify_outbox(event_id, channel, alert_id, kind, body, next_ms, created_ms)
+			VALUES(?,?,?,?,?,?,?)`)
+	if err != nil {
+		return nil, fmt.Errorf("enqueue: %w", err)
+	}
+	defer ins.Close()
+	var sent *sql.Stmt
 	var ids []int64
 	for i := range items {
 		it := &items[i]
@@ -138,8 +149,7 @@ func EnqueueTx(ctx context.Context, tx *sql.Tx, items []Item, now time.Time) ([]
 		if err != nil {
 			return nil, fmt.Errorf("enqueue: %w", err)
 		}
-		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO notify_outbox(event_id, channel, alert_id, kind, body, next_ms, created_ms)
-			VALUES(?,?,?,?,?,?,?)`, it.EventID, it.Channel, it.Event.Alert.ID, it.Kind, string(body), now.UnixMilli(), now.UnixMilli())
+		res, err := ins.ExecContext(ctx, it.EventID, it.Channel, it.Event.Alert.ID, it.Kind, string(body), now.UnixMilli(), now.UnixMilli())
 		if err != nil {
 			return nil, fmt.Errorf("enqueue %s for %s: %w", it.EventID, it.Channel, err)
 		}
@@ -148,8 +158,14 @@ func EnqueueTx(ctx context.Context, tx *sql.Tx, items []Item, now time.Time) ([]
 			ids = append(ids, id)
 		}
 		if it.Kind != "test" && it.Kind != "resolved" {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO notify_sent(alert_id, channel, last_ms) VALUES(?,?,?)
-				ON CONFLICT(alert_id, channel) DO UPDATE SET last_ms = excluded.last_ms`, it.Event.Alert.ID, it.Channel, now.UnixMilli()); err != nil {
+			if sent == nil {
+				if sent, err = tx.PrepareContext(ctx, `INSERT INTO notify_sent(alert_id, channel, last_ms) VALUES(?,?,?)
+				ON CONFLICT(alert_id, channel) DO UPDATE SET last_ms = excluded.last_ms`); err != nil {
+					return nil, fmt.Errorf("enqueue: %w", err)
+				}
+				defer sent.Close()
+			}
+			if _, err := sent.ExecContext(ctx, it.Event.Alert.ID, it.Channel, now.UnixMilli()); err != nil {
 				return nil, fmt.Errorf("enqueue: %w", err)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pulsehost/pulse/core/internal/ingest"
+	"github.com/pulsehost/pulse/core/internal/store"
 	"github.com/pulsehost/pulse/core/resource"
 	"github.com/pulsehost/pulse/plugins/sdk"
 	pb "github.com/pulsehost/pulse/plugins/sdk/proto/pulsev1"
@@ -161,8 +162,9 @@ func (c *poller) poll(ctx context.Context, p *Plugin) bool {
 			snap, rejected, err = p.Collect(ctx, c.spec.Name, c.spec.Timeout, start)
 		}
 	}
+	var stats store.ApplyStats
 	if err == nil {
-		_, err = c.s.h.sink.ApplySnapshot(ctx, c.src, snap, start)
+		stats, err = c.s.h.sink.ApplySnapshot(ctx, c.src, snap, start)
 		if err != nil {
 			err = fmt.Errorf("store: %w", err)
 		}
@@ -216,7 +218,8 @@ func (c *poller) poll(ctx context.Context, p *Plugin) bool {
 		}
 		return false
 	}
-	log.Debug("poll ok", "resources", len(snap.Resources), "rejected", len(rejected), "duration", dur)
+	log.Debug("poll ok", "resources", len(snap.Resources), "rejected", len(rejected), "duration", dur,
+		"upserted", stats.Upserted, "unchanged", stats.Unchanged, "removed", stats.Removed)
 	return true
 }
 

@@ -151,16 +151,25 @@ func buildView(rs []*record, enc *encoder) (*view, error) {
 	}
 	sort.Strings(v.tags)
 
-	for i, r := range rs {
-		for k, val := range r.obs.Topology {
-			if _, ok := v.topology[k]; ok {
-				continue
+	if len(rs) == 1 && len(rs[0].obs.Topology) > 0 {
+		// One source: its topology is the view's. Records and views are
+		// immutable once published, so they share the map.
+		v.topology = rs[0].obs.Topology
+		for k := range v.topology {
+			credit(0, fieldName("topology.", k))
+		}
+	} else {
+		for i, r := range rs {
+			for k, val := range r.obs.Topology {
+				if _, ok := v.topology[k]; ok {
+					continue
+				}
+				if v.topology == nil {
+					v.topology = map[string]string{}
+				}
+				v.topology[k] = val
+				credit(i, fieldName("topology.", k))
 			}
-			if v.topology == nil {
-				v.topology = map[string]string{}
-			}
-			v.topology[k] = val
-			credit(i, "topology."+k)
 		}
 	}
 
@@ -203,7 +212,7 @@ func mergeAttributes(v *view, rs []*record, enc *encoder, credit func(int, strin
 				continue
 			}
 			merged[k] = val
-			credit(i, "attributes."+k)
+			credit(i, fieldName("attributes.", k))
 			added = true
 		}
 		if added {

@@ -7,8 +7,16 @@ import (
 )
 
 // write persists t in one SQLite transaction. Only what changed is written:
-// a steady-state snapshot of unchanged records writes the source row alone.
+// a steady-state snapshot of unchanged records writes nothing (its
+// last-snapshot time is written now and then; see SnapshotTimePersistEvery).
 func (s *Store) write(ctx context.Context, t *txn) (err error) {
+	other := len(t.recs) > 0 || len(t.canons) > 0 || t.linkSet != nil || len(t.alerts) > 0 || len(t.rps) > 0
+	// The source row rides along with any other write (it costs nothing
+	// more then); alone, it is written only when it changed for real.
+	writeSource := t.source != nil && (other || s.sourceRowChanged(t))
+	if !writeSource && !other {
+		return nil // nothing to persist: no transaction at all
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -54,7 +62,7 @@ func (s *Store) write(ctx context.Context, t *txn) (err error) {
 			}
 		}
 	}
-	if t.source != nil {
+	if writeSource {
 		ss := t.source
 		if err := w.exec(`INSERT INTO sources(platform, connection, last_snapshot, stale, stale_reason, stale_since)
 			VALUES(?, ?, ?, ?, ?, ?)
@@ -129,6 +137,9 @@ func (s *Store) write(ctx context.Context, t *txn) (err error) {
 	if err := tx.Commit(); err != nil {
 		s.rowsWritten -= w.rows
 		return fmt.Errorf("commit: %w", err)
+	}
+	if writeSource {
+		s.persisted[t.src] = *t.source
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/pulsehost/pulse/core/resource"
 )
@@ -30,9 +31,15 @@ func checkObservations(obs []resource.Observation) error {
 
 // sortedObservations returns obs sorted by native id so that merge decisions
 // do not depend on the order a plugin emits.
+// Plugins mostly emit in order already: then obs itself is returned (the
+// callers only read it).
 func sortedObservations(obs []resource.Observation) []resource.Observation {
+	byID := func(a, b resource.Observation) int { return strings.Compare(a.NativeID, b.NativeID) }
+	if slices.IsSortedFunc(obs, byID) {
+		return obs
+	}
 	out := slices.Clone(obs)
-	sort.Slice(out, func(i, j int) bool { return out[i].NativeID < out[j].NativeID })
+	slices.SortFunc(out, byID)
 	return out
 }
 
@@ -183,8 +190,15 @@ func (t *txn) planRecoveryPoints(in []resource.RecoveryPoint) error {
 
 // planMetrics resolves samples to canonical ids, dropping unresolvable ones.
 func (t *txn) planMetrics(in []resource.Metric) {
+	if cap(t.metrics) == 0 {
+		t.metrics = make([]resource.Metric, 0, len(in))
+	}
+	var r *record
+	last := ""
 	for _, m := range in {
-		r := t.rec(t.src.Key(m.Resource))
+		if r == nil || m.Resource != last { // a resource's samples come together
+			r, last = t.recByNative(m.Resource), m.Resource
+		}
 		if r == nil {
 			continue
 		}

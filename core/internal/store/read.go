@@ -307,6 +307,31 @@ func (s *Store) Metrics(resourceID string) []resource.Metric {
 	return out
 }
 
+// MetricsByResource returns the latest sample per metric name of every
+// canonical resource, keyed by resource id, each resource's samples sorted
+// by name. It is Metrics("") grouped, without sorting every sample of the
+// estate by resource first (what the alerts engine reads each cycle).
+func (s *Store) MetricsByResource() map[string][]resource.Metric {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n := 0
+	for _, byName := range s.st.metrics {
+		n += len(byName)
+	}
+	all := make([]resource.Metric, 0, n) // one allocation for every sample
+	out := make(map[string][]resource.Metric, len(s.st.metrics))
+	for id, byName := range s.st.metrics {
+		start := len(all)
+		for _, m := range byName {
+			all = append(all, m)
+		}
+		ms := all[start:len(all):len(all)]
+		sort.Slice(ms, func(i, j int) bool { return ms[i].Name < ms[j].Name })
+		out[id] = ms
+	}
+	return out
+}
+
 // Sources returns every source the store has heard from, sorted.
 func (s *Store) Sources() []resource.SourceRef {
 	s.mu.RLock()

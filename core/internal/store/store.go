@@ -8,7 +8,9 @@ import (
 	"sync"
 
 	"github.com/hashicorp/go-hclog"
-	_ "modernc.org/sqlite" // the pure-Go SQLite driver, "sqlite"
+	_ "modernc.org/sqlite"
+
+	"github.com/pulsehost/pulse/core/resource" // the pure-Go SQLite driver, "sqlite"
 )
 
 // Store is the unified resource store. It is safe for concurrent use: many
@@ -29,6 +31,9 @@ type Store struct {
 	beforeCommit func() error
 	// observers are told of every committed apply (see Observe).
 	observers []func(Change)
+	// persisted is each source's row as last written to SQLite (its
+	// last-snapshot time may lag memory; see SnapshotTimePersistEvery).
+	persisted map[resource.SourceRef]sourceState
 
 	mu sync.RWMutex // guards the published state for readers
 	st *state
@@ -65,6 +70,10 @@ func Open(path string, log hclog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	s.st = st
+	s.persisted = make(map[resource.SourceRef]sourceState, len(st.sources))
+	for src, ss := range st.sources {
+		s.persisted[src] = *ss
+	}
 	s.log.Debug("store opened", "path", path, "resources", len(st.canons), "records", len(st.recs))
 	return s, nil
 }
@@ -77,10 +86,14 @@ func (s *Store) Close() error {
 	if s.db == nil {
 		return nil
 	}
+	ferr := s.flushSnapshotTimes(context.Background())
 	err := s.db.Close()
 	s.db = nil
 	if err != nil {
 		return fmt.Errorf("close store: %w", err)
+	}
+	if ferr != nil {
+		return fmt.Errorf("close store: %w", ferr)
 	}
 	return nil
 }

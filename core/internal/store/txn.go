@@ -40,6 +40,7 @@ type txn struct {
 	rps     map[string]*rpRec    // nil: delete
 	metrics []resource.Metric    // resolved samples
 	nextSeq int64
+	srcRecs map[string]*record // the published records of src, by native id
 }
 
 func (s *Store) newTxn(src resource.SourceRef, at time.Time) *txn {
@@ -53,7 +54,18 @@ func (s *Store) newTxn(src resource.SourceRef, at time.Time) *txn {
 		alerts:    map[string]*alertRec{},
 		rps:       map[string]*rpRec{},
 		nextSeq:   s.st.nextSeq,
+		srcRecs:   s.st.bySrc[src],
 	}
+}
+
+// recByNative returns the current (overlaid) record of the txn's source
+// with native id native, or nil. Unlike rec it builds no key string unless
+// the txn already plans changes to records.
+func (t *txn) recByNative(native string) *record {
+	if len(t.recs) > 0 {
+		return t.rec(t.src.Key(native))
+	}
+	return t.srcRecs[native]
 }
 
 // rec returns the current (overlaid) record with key, or nil.
@@ -268,27 +280,44 @@ func (t *txn) deleteCanon(id string) {
 // upsert plans one observation. snapshot says whether it comes from a
 // complete snapshot (last seen = the snapshot time) or a delta.
 func (t *txn) upsert(o resource.Observation, snapshot bool) error {
+	old := t.recByNative(o.NativeID)
+	if old != nil && sameObservation(o, old.obs) {
+		// Field for field what is stored, so its JSON and hash are too:
+		// the steady state costs no encoding, hashing or allocation.
+		t.unchanged(old, snapshot)
+		return nil
+	}
 	blob, err := t.enc.encode(o)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", o.NativeID, err)
 	}
 	h := sha256Sum(blob)
 	key := t.src.Key(o.NativeID)
-	old := t.rec(key)
 	if old != nil && old.hash == h {
-		t.stats.Unchanged++
-		switch {
-		case !snapshot:
-			r := *old
-			r.lastSeen = t.at
-			t.put(&r, nil)
-		case !old.lastSeen.IsZero():
-			r := *old
-			r.lastSeen = time.Time{}
-			t.put(&r, nil)
-		}
+		t.unchanged(old, snapshot)
 		return nil
 	}
+	return t.changed(o, old, key, blob, h, snapshot)
+}
+
+// unchanged plans an observation identical to the stored record old.
+func (t *txn) unchanged(old *record, snapshot bool) {
+	t.stats.Unchanged++
+	switch {
+	case !snapshot:
+		r := *old
+		r.lastSeen = t.at
+		t.put(&r, nil)
+	case !old.lastSeen.IsZero():
+		r := *old
+		r.lastSeen = time.Time{}
+		t.put(&r, nil)
+	}
+}
+
+// changed plans a new or changed observation o (old is the record it
+// replaces, or nil) whose JSON is blob with hash h.
+func (t *txn) changed(o resource.Observation, old *record, key string, blob []byte, h [32]byte, snapshot bool) error {
 	blob = slices.Clone(blob)
 	var norm resource.Observation
 	if err := json.Unmarshal(blob, &norm); err != nil {

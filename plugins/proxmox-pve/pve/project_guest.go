@@ -8,22 +8,19 @@ import (
 	"github.com/pulsehost/pulse/plugins/sdk"
 )
 
-// guestAttrs are the attributes of a vm or system-container.
+// guestAttrs are the attributes of a vm or system-container: what the guest
+// is and how it is configured. Values that move every cycle (CPU, memory and
+// disk use, traffic and I/O counters, uptime) are metrics only: in the
+// attributes they would make every running guest a changed record each
+// cycle, rewritten to the store for nothing (the resource API serves the
+// current metrics beside the attributes).
 type guestAttrs struct {
 	VMID        int     `json:"vmid"`
 	Node        string  `json:"node"`
 	PVEStatus   string  `json:"pve_status"`
 	CPUs        float64 `json:"cpus"`
-	CPU         float64 `json:"cpu_usage"`
-	MemoryUsed  int64   `json:"memory_used_bytes"`
 	MemoryTotal int64   `json:"memory_total_bytes"`
-	DiskUsed    int64   `json:"disk_used_bytes"`
 	DiskTotal   int64   `json:"disk_total_bytes"`
-	NetIn       int64   `json:"net_in_bytes"`
-	NetOut      int64   `json:"net_out_bytes"`
-	DiskRead    int64   `json:"disk_read_bytes"`
-	DiskWrite   int64   `json:"disk_write_bytes"`
-	Uptime      int64   `json:"uptime_seconds"`
 	Template    bool    `json:"template"`
 	Pool        string  `json:"pool,omitempty"`
 	HAState     string  `json:"ha_state,omitempty"`
@@ -49,10 +46,9 @@ func projectGuests(e *emitter, v *view) {
 		if node == nil || !node.online {
 			status = resource.StatusUnknown // its node cannot tell
 		}
-		a := guestAttrs{VMID: g.VMID, Node: g.Node, PVEStatus: g.Status, CPUs: g.MaxCPU, CPU: g.CPU,
-			MemoryUsed: int64(g.Mem), MemoryTotal: int64(g.MaxMem), DiskUsed: int64(g.Disk), DiskTotal: int64(g.MaxDisk),
-			NetIn: int64(g.NetIn), NetOut: int64(g.NetOut), DiskRead: int64(g.DiskRead), DiskWrite: int64(g.DiskWrite),
-			Uptime: int64(g.Uptime), Template: bool(g.Template), Pool: g.Pool, HAState: g.HAState, Lock: g.Lock}
+		a := guestAttrs{VMID: g.VMID, Node: g.Node, PVEStatus: g.Status, CPUs: g.MaxCPU,
+			MemoryTotal: int64(g.MaxMem), DiskTotal: int64(g.MaxDisk),
+			Template: bool(g.Template), Pool: g.Pool, HAState: g.HAState, Lock: g.Lock}
 		top := topology(v, g.Node)
 		if g.Pool != "" {
 			top["pool"] = g.Pool

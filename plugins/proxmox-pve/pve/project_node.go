@@ -5,24 +5,22 @@ import (
 	"github.com/pulsehost/pulse/plugins/sdk"
 )
 
-// nodeAttrs are the attributes of a node's agent resource.
+// nodeAttrs are the attributes of a node's agent resource. CPU and memory
+// use and uptime are metrics only (see guestAttrs).
 type nodeAttrs struct {
-	PlatformType string   `json:"platformType"`
-	Cluster      string   `json:"cluster,omitempty"`
-	Node         string   `json:"node"`
-	Online       bool     `json:"online"`
-	IP           string   `json:"ip,omitempty"`
-	CorosyncID   int      `json:"corosync_node_id,omitempty"`
-	CPU          *float64 `json:"cpu_usage,omitempty"`
-	CPUs         int      `json:"cpus,omitempty"`
-	CPUModel     string   `json:"cpu_model,omitempty"`
-	MemoryUsed   int64    `json:"memory_used_bytes,omitempty"`
-	MemoryTotal  int64    `json:"memory_total_bytes,omitempty"`
-	Uptime       int64    `json:"uptime_seconds,omitempty"`
-	PVEVersion   string   `json:"pve_version,omitempty"`
-	Kernel       string   `json:"kernel,omitempty"`
-	BootMode     string   `json:"boot_mode,omitempty"`
-	Subscription string   `json:"subscription_level,omitempty"`
+	PlatformType string `json:"platformType"`
+	Cluster      string `json:"cluster,omitempty"`
+	Node         string `json:"node"`
+	Online       bool   `json:"online"`
+	IP           string `json:"ip,omitempty"`
+	CorosyncID   int    `json:"corosync_node_id,omitempty"`
+	CPUs         int    `json:"cpus,omitempty"`
+	CPUModel     string `json:"cpu_model,omitempty"`
+	MemoryTotal  int64  `json:"memory_total_bytes,omitempty"`
+	PVEVersion   string `json:"pve_version,omitempty"`
+	Kernel       string `json:"kernel,omitempty"`
+	BootMode     string `json:"boot_mode,omitempty"`
+	Subscription string `json:"subscription_level,omitempty"`
 }
 
 // projectNodes emits each node as an agent resource with platformType
@@ -42,9 +40,7 @@ func projectNodes(e *emitter, v *view) {
 			status = resource.StatusUnknown
 		}
 		if r := n.res; r != nil && n.online {
-			cpu := r.CPU
-			a.CPU, a.CPUs = &cpu, int(r.MaxCPU)
-			a.MemoryUsed, a.MemoryTotal, a.Uptime = int64(r.Mem), int64(r.MaxMem), int64(r.Uptime)
+			a.CPUs, a.MemoryTotal = int(r.MaxCPU), int64(r.MaxMem)
 			if a.Subscription == "" {
 				a.Subscription = r.Level
 			}

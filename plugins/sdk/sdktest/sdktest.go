@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/pulsehost/pulse/core/resource"
 	"github.com/pulsehost/pulse/plugins/sdk"
 	pb "github.com/pulsehost/pulse/plugins/sdk/proto/pulsev1"
 )
@@ -55,7 +56,8 @@ func New(t testing.TB, p sdk.Platform) *sdk.Client {
 	return sdk.NewClient(cc)
 }
 
-// Snapshot is everything one Collect produced, as it crossed the wire.
+// Snapshot is everything one Collect produced, as it crossed the wire
+// (with the metric units the SDK leaves out filled in from the vocabulary).
 type Snapshot struct {
 	Batches        int                 `json:"-"`
 	Resources      []*pb.Resource      `json:"resources"`
@@ -70,6 +72,15 @@ func (s *Snapshot) Add(b *pb.Batch) {
 	s.Batches++
 	s.Resources = append(s.Resources, b.Resources...)
 	s.Relationships = append(s.Relationships, b.Relationships...)
+	for _, m := range b.Metrics {
+		// The SDK leaves out a unit equal to the vocabulary's (the core
+		// reads it from there); show it as the core reads it.
+		if m.GetUnit() == "" {
+			if def, ok := resource.LookupMetric(m.GetName()); ok {
+				m.Unit = string(def.Unit)
+			}
+		}
+	}
 	s.Metrics = append(s.Metrics, b.Metrics...)
 	s.Alerts = append(s.Alerts, b.Alerts...)
 	s.RecoveryPoints = append(s.RecoveryPoints, b.RecoveryPoints...)

@@ -109,7 +109,9 @@ func (a *Adapter) Collect(ctx context.Context, name string, out sdk.Emitter) err
 	var inv *inventory
 	var names map[types.ManagedObjectReference]string
 	var cats map[string]string
+	var sess *state
 	err = cn.do(ctx, func(ctx context.Context, st *state) error {
+		sess = st
 		var err error
 		if inv, err = cn.retrieve(ctx, st); err != nil {
 			return err
@@ -170,6 +172,9 @@ func (a *Adapter) Collect(ctx context.Context, name string, out sdk.Emitter) err
 				}
 			}
 		}
+	}
+	if err == nil && sess != nil {
+		sess.keepHandoff(inv, time.Now()) // wall time, as the watch compares it
 	}
 	return err
 }

@@ -60,6 +60,41 @@ type state struct {
 	events     *types.ManagedObjectReference
 	tasks      *types.ManagedObjectReference
 	historyErr error
+	// handoff is the inventory of the last Collect, kept (until a Watch
+	// starts on this session) so that the watch's first baseline need not
+	// read the whole inventory again moments later; see takeHandoff.
+	handoff   *inventory
+	handoffAt time.Time
+	watched   bool
+}
+
+// handoffMaxAge is how old a Collect's inventory may be for a starting
+// Watch to use it as its baseline instead of reading the inventory again.
+// A change in between reaches the core with the next Collect, as every
+// change the watch does not cover does.
+const handoffMaxAge = 5 * time.Second
+
+// keepHandoff offers inv, just collected at now, to the first Watch.
+func (st *state) keepHandoff(inv *inventory, now time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.watched {
+		st.handoff, st.handoffAt = inv, now
+	}
+}
+
+// takeHandoff marks the session watched and returns the offered inventory
+// when it is recent enough (at most once), else nil.
+func (st *state) takeHandoff(now time.Time) *inventory {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.watched = true
+	inv := st.handoff
+	st.handoff = nil
+	if inv == nil || now.Sub(st.handoffAt) > handoffMaxAge || now.Before(st.handoffAt) {
+		return nil
+	}
+	return inv
 }
 
 // session returns the live session, logging in when there is none.

@@ -121,13 +121,15 @@ func (cn *conn) watch(ctx context.Context, st *state, out sdk.Emitter) error {
 			// The first update sets list every object; once they are
 			// complete, the full read below is the baseline.
 			if set.Truncated == nil || !*set.Truncated {
-				if err := w.resync(ctx); err != nil {
+				if err := sdk.Group(out, func() error { return w.resync(ctx) }); err != nil {
 					return err
 				}
 			}
 			continue
 		}
-		if err := w.apply(ctx, set); err != nil {
+		// One update set reaches the core as one delta (one store
+		// transaction), not one per record.
+		if err := sdk.Group(out, func() error { return w.apply(ctx, set) }); err != nil {
 			return err
 		}
 	}
@@ -136,9 +138,17 @@ func (cn *conn) watch(ctx context.Context, st *state, out sdk.Emitter) error {
 // resync reads the whole inventory and emits it; resources that were known
 // and are gone are reported Removed.
 func (w *watcher) resync(ctx context.Context) error {
-	inv, err := w.cn.retrieve(ctx, w.st)
-	if err != nil {
-		return err
+	var inv *inventory
+	if w.inv == nil {
+		// The first baseline: the Collect that preceded this watch has
+		// usually just read everything.
+		inv = w.st.takeHandoff(time.Now())
+	}
+	if inv == nil {
+		var err error
+		if inv, err = w.cn.retrieve(ctx, w.st); err != nil {
+			return err
+		}
 	}
 	old := w.inv
 	w.inv = inv

@@ -283,7 +283,7 @@ func (c *Client) do(ctx context.Context, base, method, path string, form url.Val
 	if !ok {
 		env = &envelope{Data: v}
 	}
-	if err := json.Unmarshal(raw, env); err != nil {
+	if err := env.decode(raw); err != nil {
 		return &malformed{product: c.o.Product, path: stripQuery(path), err: err}
 	}
 	if !env.seen {
@@ -300,7 +300,11 @@ type envelope struct {
 	seen  bool
 }
 
-func (e *envelope) UnmarshalJSON(b []byte) error {
+// decode reads b into e. It is not an UnmarshalJSON method: json.Unmarshal
+// validates the whole input before calling one, and the method's own
+// Unmarshal would validate it again (a second full scan of what can be
+// megabytes, e.g. /cluster/resources of 5,000 guests).
+func (e *envelope) decode(b []byte) error {
 	w := struct {
 		Data  any    `json:"data"`
 		Total *int64 `json:"total"`

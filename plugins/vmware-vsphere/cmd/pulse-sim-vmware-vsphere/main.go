@@ -30,14 +30,24 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:18443", "address to serve the simulated vCenter on (keep it on loopback)")
 	model := flag.String("model", "", "directory of a saved model (govc object.save format); default: a small built-in model")
 	bench := flag.Bool("bench", false, "serve the benchmark model (4 clusters x 10 hosts, 1,000 VMs), cached under the system temp directory; the first run builds it (about 45 s)")
+	scale := flag.Int("bench-scale", 1, "with -bench: VMs per resource pool times this (10: 10,000 VMs on the same 40 hosts, for measuring how costs grow; the first run builds it, several minutes)")
 	flag.Parse()
+	if *scale < 1 || *scale > 50 {
+		fmt.Fprintf(os.Stderr, "pulse-sim-vmware-vsphere: -bench-scale %d: want 1 to 50\n", *scale)
+		os.Exit(2)
+	}
 	if *bench && *model != "" {
 		fmt.Fprintln(os.Stderr, "pulse-sim-vmware-vsphere: -bench and -model are exclusive")
 		os.Exit(2)
 	}
 	if *bench {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		dir, err := simlab.CachedModelDir(ctx, simlab.Bench, simlab.BenchModelVersion)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(*scale)*5*time.Minute)
+		shape, version := simlab.Bench, simlab.BenchModelVersion
+		if *scale > 1 {
+			shape.VMsPerPool *= *scale
+			version = fmt.Sprintf("%s-x%d", version, *scale)
+		}
+		dir, err := simlab.CachedModelDir(ctx, shape, version)
 		cancel()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "pulse-sim-vmware-vsphere:", err)
