@@ -24,6 +24,9 @@ import (
 // Store is what the API reads from the unified store.
 type Store interface {
 	Resources(store.Filter) []resource.Resource
+	// Index is the light copy lists filter, order and page on, so that
+	// only the page answered is built whole.
+	Index(store.Filter) []resource.Resource
 	Counts() []store.Count
 	Resource(id string) (resource.Resource, bool)
 	Alerts(store.AlertFilter) []resource.Alert

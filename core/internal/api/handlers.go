@@ -106,7 +106,8 @@ func (s *Server) resources(w http.ResponseWriter, r *http.Request) {
 		f.Connection = conns[0]
 	}
 	needle := strings.ToLower(q.Get("q"))
-	list := slices.DeleteFunc(s.store.Resources(f), func(res resource.Resource) bool {
+	// Filter, order and page the light index; build only the page.
+	list := slices.DeleteFunc(s.store.Index(f), func(res resource.Resource) bool {
 		if !anyOf(types, string(res.Type)) || !anyOf(statuses, string(res.Status)) {
 			return true
 		}
@@ -124,12 +125,32 @@ func (s *Server) resources(w http.ResponseWriter, r *http.Request) {
 		return true
 	})
 	total := len(list)
-	out, next := page(list, resourceOrders, func(r resource.Resource) string { return r.ID }, pg)
+	idx, next := page(list, resourceOrders, func(r resource.Resource) string { return r.ID }, pg)
+	out := s.whole(idx)
 	body := map[string]any{"count": len(out), "total": total, "resources": out}
 	if next != "" {
 		body["next_cursor"] = next
 	}
 	writeJSON(w, http.StatusOK, body)
+}
+
+// whole returns the resources of idx (index entries) built whole, in idx's
+// order. One that went away since the index was read is left out.
+func (s *Server) whole(idx []resource.Resource) []resource.Resource {
+	if len(idx) == 0 {
+		return []resource.Resource{}
+	}
+	ids := make([]string, len(idx))
+	for i, r := range idx {
+		ids[i] = r.ID
+	}
+	byID := make(map[string]int, len(ids))
+	for i, id := range ids {
+		byID[id] = i
+	}
+	built := s.store.Resources(store.Filter{IDs: ids})
+	slices.SortFunc(built, func(a, b resource.Resource) int { return byID[a.ID] - byID[b.ID] })
+	return built
 }
 
 func orderNames[T any](os []listOrder[T]) []string {

@@ -90,13 +90,15 @@ func page[T any](items []T, orders []listOrder[T], id func(T) string, p pageReq)
 			key = o.key
 		}
 	}
+	// Sorted as (key, id, index) triples: moving a large T while sorting
+	// thousands of them cost more than the comparisons.
 	type kv struct {
 		k, id string
-		item  T
+		i     int
 	}
 	all := make([]kv, len(items))
 	for i, it := range items {
-		all[i] = kv{key(it), id(it), it}
+		all[i] = kv{key(it), id(it), i}
 	}
 	cmp := func(ak, aid, bk, bid string) int {
 		c := strings.Compare(ak, bk)
@@ -119,7 +121,7 @@ func page[T any](items []T, orders []listOrder[T], id func(T) string, p pageReq)
 	end := min(start+p.limit, len(all))
 	out := make([]T, 0, end-start)
 	for _, e := range all[start:end] {
-		out = append(out, e.item)
+		out = append(out, items[e.i])
 	}
 	next := ""
 	if end < len(all) && end > start {
