@@ -21,7 +21,7 @@ func TestCheckSnapshot(t *testing.T) {
 			{Type: resource.TypeAgent, NativeID: "engine", Status: resource.StatusOnline},
 			{Type: resource.TypeAppContainer, NativeID: "c1", Status: resource.StatusOnline},
 			{Type: resource.TypeVM, NativeID: "vm1", Status: resource.StatusOnline}, // not a docker projection
-			{Type: resource.TypeAppContainer, NativeID: "c2", Status: "sleepy"},      // not a canonical status
+			{Type: resource.TypeAppContainer, NativeID: "c2", Status: "sleepy"},     // not a canonical status
 		},
 		Links: []resource.Link{{From: "c1", Kind: resource.RelRunsOn, To: "engine"}, {From: "vm1", Kind: resource.RelRunsOn, To: "engine"}},
 		Metrics: []resource.Metric{
