@@ -32,6 +32,8 @@ run: build
 	./$(BIN)/pulse lab --config examples/lab.hcl
 
 test:
+	@unformatted=$$($$($(GO) env GOROOT)/bin/gofmt -l core agent plugins tools); if [ -n "$$unformatted" ]; then \
+		echo "gofmt would change these files (run gofmt -w on them):"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 9m ./...
 
