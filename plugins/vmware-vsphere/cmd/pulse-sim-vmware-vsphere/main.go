@@ -55,13 +55,15 @@ func main() {
 		}
 		*model = dir
 	}
-	if err := run(*listen, *model); err != nil {
+	// Our own models (the lab's and -bench) get memory sizes that fit the
+	// simulator's performance samples; a saved real inventory keeps its own.
+	if err := run(*listen, *model, *bench || *model == ""); err != nil {
 		fmt.Fprintln(os.Stderr, "pulse-sim-vmware-vsphere:", err)
 		os.Exit(1)
 	}
 }
 
-func run(listen, dir string) error {
+func run(listen, dir string, sizeMemory bool) error {
 	if _, _, err := net.SplitHostPort(listen); err != nil {
 		return fmt.Errorf("-listen %q: %w", listen, err)
 	}
@@ -76,7 +78,9 @@ func run(listen, dir string) error {
 		if err := m.Create(); err != nil {
 			return fmt.Errorf("create model: %w", err)
 		}
-		simlab.SizeMemory(m) // the lab's memory usage in a sane range
+	}
+	if sizeMemory {
+		simlab.SizeMemory(m) // memory usage in a sane range, not 1,000-28,000 %
 	}
 	defer m.Remove()
 	srv, err := simlab.Serve(m, listen, simlab.User, simlab.Password)

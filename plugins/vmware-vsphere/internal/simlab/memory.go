@@ -7,7 +7,7 @@ import (
 // Memory sizes SizeMemory gives the lab's hosts and VMs.
 const (
 	LabHostMemory = 128 << 30 // bytes
-	LabVMMemoryMB = 16 << 10  // MiB
+	LabVMMemoryMB = 24 << 10  // MiB
 )
 
 // SizeMemory gives a created model's hosts and VMs memory sizes that fit the
