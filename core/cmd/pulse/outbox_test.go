@@ -194,13 +194,23 @@ func TestAlertsCommands(t *testing.T) {
 	writeFile(t, cfg, string(b)+"\nalerts { interval = \"1s\" }\n")
 	cmd := exec.Command(filepath.Join(binDir, "pulse"), "serve", "--config", cfg)
 	cmd.Dir = dir
+	serveLog := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = serveLog, serveLog
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
-	var out string
-	waitFor(t, "the plugin's alert in pulse alerts list", 20*time.Second, func() bool {
-		_, out, _ = pulse(t, dir, "alerts", "list", "--config", cfg)
+	var out, errOut string
+	// On a failure, what the core and the last `pulse alerts list` said
+	// (a core that could not start, e.g. on a port taken meanwhile, shows
+	// here rather than as a bare timeout).
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("pulse serve:\n%s\nlast pulse alerts list:\n%s%s", serveLog.String(), out, errOut)
+		}
+	})
+	waitFor(t, "the plugin's alert in pulse alerts list", 45*time.Second, func() bool {
+		_, out, errOut = pulse(t, dir, "alerts", "list", "--config", cfg)
 		return strings.Contains(out, "mail queue above 100")
 	})
 	var id string
