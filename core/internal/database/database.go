@@ -49,11 +49,21 @@ func Open(path string, maxConns int) (*sql.DB, error) {
 // only. Versions are kept per component in the component_schema table, so
 // components migrate independently of each other and of the resource store.
 func Migrate(ctx context.Context, db *sql.DB, component string, steps [][]string) error {
-	tx, err := db.BeginTx(ctx, nil)
+	// BEGIN IMMEDIATE takes the write lock up front, waiting out another
+	// process's writer (busy_timeout) instead of failing: a deferred
+	// transaction that read first and then writes gets SQLITE_BUSY at once
+	// when another process (a CLI creating its session token while the
+	// daemon starts) wrote in between, which stopped the daemon.
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", component, err)
 	}
-	defer func() { _ = tx.Rollback() }()
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("migrate %s: %w", component, err)
+	}
+	tx := &immediateTx{ctx: ctx, conn: conn}
+	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS component_schema (
 		component TEXT PRIMARY KEY,
 		version   INTEGER NOT NULL
@@ -87,4 +97,37 @@ func Migrate(ctx context.Context, db *sql.DB, component string, steps [][]string
 		return fmt.Errorf("migrate %s: %w", component, err)
 	}
 	return nil
+}
+
+// immediateTx is a transaction begun with BEGIN IMMEDIATE on one connection
+// (database/sql's Tx only begins deferred ones).
+type immediateTx struct {
+	ctx  context.Context
+	conn *sql.Conn
+	done bool
+}
+
+func (t *immediateTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.conn.ExecContext(ctx, q, args...)
+}
+
+func (t *immediateTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.conn.QueryRowContext(ctx, q, args...)
+}
+
+// Commit commits; Rollback after it does nothing.
+func (t *immediateTx) Commit() error {
+	_, err := t.conn.ExecContext(t.ctx, "COMMIT")
+	if err == nil {
+		t.done = true
+	}
+	return err
+}
+
+// Rollback rolls back unless committed.
+func (t *immediateTx) Rollback() {
+	if !t.done {
+		t.done = true
+		_, _ = t.conn.ExecContext(context.WithoutCancel(t.ctx), "ROLLBACK")
+	}
 }
