@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -55,4 +57,42 @@ func (c *agentCore) enrollArgs(t *testing.T, configDir string) (token string, ar
 	_, out, _ := pulse(t, c.dir, "token", "create", "--config", c.cfg, "--ttl", "15m")
 	return lastLine(out) + "\n", []string{"enroll", "--server", "https://" + c.agentAddr, "--token-file", "-",
 		"--server-fingerprint", strings.TrimSpace(fp), "--config-dir", configDir, "--interval", "2s"}
+}
+
+// agentCommandsOn checks the refusals every agent-backed action meets
+// before it can run (the agent offline, then running with commands off),
+// then runs the agent with --enable-commands until the test ends and
+// returns its log once its command channel is open and the core knows
+// commands are on. argv is the agent's binary and its `run` arguments.
+func (c *agentCore) agentCommandsOn(t *testing.T, resourceID, action string, argv ...string) *bytes.Buffer {
+	t.Helper()
+	run := func(extra ...string) (*exec.Cmd, *bytes.Buffer) {
+		cmd := exec.Command(argv[0], append(argv[1:len(argv):len(argv)], extra...)...)
+		var log bytes.Buffer
+		cmd.Stderr = &log
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd, &log
+	}
+	stop := func(cmd *exec.Cmd) { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }
+
+	// Agent offline (no channel): refused.
+	if code, r, _ := postAction(t, c.base, resourceID, action); code == http.StatusOK || r.Outcome != "refused" || !strings.Contains(r.Reason, "offline") {
+		t.Fatalf("offline: %d %+v", code, r)
+	}
+	// Commands off on the agent: refused with that reason.
+	agent, log := run()
+	waitFor(t, "the command channel", 30*time.Second, func() bool { return strings.Contains(log.String(), "command channel open") })
+	if _, r, _ := postAction(t, c.base, resourceID, action); r.Outcome != "refused" || !strings.Contains(r.Reason, "commands are not enabled") {
+		t.Fatalf("commands off: %+v\n%s", r, log.String())
+	}
+	stop(agent)
+
+	agent, log = run("--enable-commands")
+	t.Cleanup(func() { stop(agent) })
+	waitFor(t, "the command channel", 30*time.Second, func() bool {
+		return strings.Contains(log.String(), "command channel open") && strings.Contains(c.log.String(), "commands_enabled=true")
+	})
+	return log
 }

@@ -78,7 +78,7 @@ func TestDockerAgentEndToEnd(t *testing.T) {
 	}
 
 	core := startAgentCore(t, dir, "")
-	base, serveLog := core.base, core.log
+	base := core.base
 	agentDir := filepath.Join(dir, "agent")
 	tok, args := core.enrollArgs(t, agentDir)
 	if code, _, stderr := agentCmd(t, tok, args...); code != 0 {
@@ -110,36 +110,7 @@ func TestDockerAgentEndToEnd(t *testing.T) {
 		t.Fatalf("web %s %s\nservice %s %s\nengine %s", web.Type, web.Name, svc.Name, svc.Status, compact(engine.Attributes))
 	}
 
-	run := func(extra ...string) (*exec.Cmd, *bytes.Buffer) {
-		args := append([]string{"run", "--config-dir", agentDir, "--enable-docker", "--docker-host", "unix://" + sock}, extra...)
-		cmd := exec.Command(filepath.Join(binDir, "pulse-agent"), args...)
-		var log bytes.Buffer
-		cmd.Stderr = &log
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return cmd, &log
-	}
-	stop := func(cmd *exec.Cmd) { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }
-
-	// Agent offline (no channel): refused.
-	if code, r, _ := postAction(t, base, web.ID, "restart"); code == http.StatusOK || r.Outcome != "refused" || !strings.Contains(r.Reason, "offline") {
-		t.Fatalf("offline: %d %+v", code, r)
-	}
-	// Commands off on the agent: refused with that reason.
-	agent, log := run()
-	waitFor(t, "the command channel", 30*time.Second, func() bool { return strings.Contains(log.String(), "command channel open") })
-	if _, r, _ := postAction(t, base, web.ID, "restart"); r.Outcome != "refused" || !strings.Contains(r.Reason, "commands are not enabled") {
-		t.Fatalf("commands off: %+v\n%s", r, log.String())
-	}
-	stop(agent)
-
-	// Commands on: executed on the engine within 2 s, audited.
-	agent, log = run("--enable-commands")
-	defer stop(agent)
-	waitFor(t, "the command channel", 30*time.Second, func() bool {
-		return strings.Contains(log.String(), "command channel open") && strings.Contains(serveLog.String(), "commands_enabled=true")
-	})
+	log := core.agentCommandsOn(t, web.ID, "restart", filepath.Join(binDir, "pulse-agent"), "run", "--config-dir", agentDir, "--enable-docker", "--docker-host", "unix://"+sock)
 	if _, r, _ := postAction(t, base, web.ID, "remove"); r.Outcome != "refused" || !strings.Contains(r.Reason, `does not declare docker action "remove"`) {
 		t.Fatalf("undeclared: %+v", r)
 	}

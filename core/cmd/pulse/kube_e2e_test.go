@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -53,7 +52,7 @@ func TestKubernetesAgentEndToEnd(t *testing.T) {
 	}
 
 	core := startAgentCore(t, dir, "alerts { interval = \"1s\" }\n")
-	base, serveLog := core.base, core.log
+	base := core.base
 	agentDir := filepath.Join(dir, "agent")
 	tok, args := core.enrollArgs(t, agentDir)
 	if code, stderr := kubeAgentCmd(t, tok, args...); code != 0 {
@@ -122,36 +121,7 @@ func TestKubernetesAgentEndToEnd(t *testing.T) {
 			slices.Contains(kinds, "k8s-pending") && slices.Contains(kinds, "k8s-rollout-stuck")
 	})
 
-	run := func(extra ...string) (*exec.Cmd, *bytes.Buffer) {
-		args := append(append([]string{"run", "--config-dir", agentDir}, kube...), extra...)
-		cmd := exec.Command(filepath.Join(binDir, "pulse-agent-k8s"), args...)
-		var log bytes.Buffer
-		cmd.Stderr = &log
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return cmd, &log
-	}
-	stop := func(cmd *exec.Cmd) { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }
-
-	// Agent offline (no channel): refused.
-	if code, r, _ := postAction(t, base, web.ID, "rollout-restart"); code == http.StatusOK || r.Outcome != "refused" || !strings.Contains(r.Reason, "offline") {
-		t.Fatalf("offline: %d %+v", code, r)
-	}
-	// Commands off on the agent: refused with that reason.
-	agent, log := run()
-	waitFor(t, "the command channel", 30*time.Second, func() bool { return strings.Contains(log.String(), "command channel open") })
-	if _, r, _ := postAction(t, base, web.ID, "rollout-restart"); r.Outcome != "refused" || !strings.Contains(r.Reason, "commands are not enabled") {
-		t.Fatalf("commands off: %+v\n%s", r, log.String())
-	}
-	stop(agent)
-
-	// Commands on: executed on the cluster within 2 s, audited.
-	agent, log = run("--enable-commands")
-	defer stop(agent)
-	waitFor(t, "the command channel", 30*time.Second, func() bool {
-		return strings.Contains(log.String(), "command channel open") && strings.Contains(serveLog.String(), "commands_enabled=true")
-	})
+	log := core.agentCommandsOn(t, web.ID, "rollout-restart", append([]string{filepath.Join(binDir, "pulse-agent-k8s"), "run", "--config-dir", agentDir}, kube...)...)
 	// A report with commands on gives each record the action it takes.
 	waitFor(t, "a report with the declared actions", 20*time.Second, func() bool {
 		var p dockerRes
