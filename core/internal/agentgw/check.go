@@ -1,8 +1,6 @@
 package agentgw
 
 import (
-	"sync"
-
 	"github.com/pulsehost/pulse/core/internal/ingest"
 	"github.com/pulsehost/pulse/core/platform"
 	"github.com/pulsehost/pulse/core/resource"
@@ -22,7 +20,7 @@ func (g *Gateway) checked(fp string, id platform.ID, snap resource.Snapshot) res
 	out, rej := ingest.CheckSnapshot(p, snap)
 	g.rejected.Add(uint64(len(rej)))
 	for _, r := range rej {
-		if _, seen := rejectionsLogged.LoadOrStore(string(id)+"\x00"+r.Kind+"\x00"+r.Reason, true); !seen {
+		if _, seen := g.rejectionsLogged.LoadOrStore(string(id)+"\x00"+r.Kind+"\x00"+r.Reason, true); !seen {
 			g.log.Warn("projected record rejected", "platform", id, "fingerprint", fp, "kind", r.Kind, "native_id", r.NativeID, "reason", r.Reason)
 		}
 	}
@@ -32,6 +30,3 @@ func (g *Gateway) checked(fp string, id platform.ID, snap resource.Snapshot) res
 // Rejected is how many projected records the gateway has left out since it
 // started: zero unless a projection breaks the governed model's rules.
 func (g *Gateway) Rejected() uint64 { return g.rejected.Load() }
-
-// rejectionsLogged remembers the rejection reasons already logged.
-var rejectionsLogged sync.Map

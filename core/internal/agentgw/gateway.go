@@ -59,8 +59,11 @@ type Gateway struct {
 	stale map[string]string
 	// chans are the agents' open command channels.
 	chans channels
-	// rejected counts projected records ingest.CheckSnapshot left out.
-	rejected atomic.Uint64
+	// rejected counts projected records ingest.CheckSnapshot left out;
+	// rejectionsLogged holds the reasons already logged (platform, kind,
+	// reason), so each is logged once per gateway.
+	rejected         atomic.Uint64
+	rejectionsLogged sync.Map
 }
 
 type cachedKey struct {
